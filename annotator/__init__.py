@@ -1,0 +1,95 @@
+"""Factcheck Annotator: highlight claims and errors in news articles, give
+verdicts and corrections, review teammates' work, export CSV.
+
+Run ``flask --app annotator demo`` for a server with the demo article loaded.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+csrf = CSRFProtect()
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def resource_folder(name):
+    """templates/ or static/: inside the package when installed from a wheel,
+    else at the top of the source tree."""
+    package = Path(__file__).resolve().parent
+    installed = package / name
+    return str(installed if installed.is_dir() else package.parent / name)
+
+
+def create_app(test_config=None):
+    """The Flask app. Settings, later ones winning: defaults, ``instance/config.py``
+    (skipped when ``test_config`` is given), ``ANNOTATOR_*`` environment
+    variables (``ANNOTATOR_DATABASE``, ``ANNOTATOR_SECRET_KEY``, ...), test_config.
+    """
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=resource_folder("templates"),
+        static_folder=resource_folder("static"),
+    )
+    app.config.from_mapping(
+        DATABASE=os.path.join(app.instance_path, "annotator.sqlite3"),
+        MAX_CONTENT_LENGTH=4 * 1024 * 1024,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_HTTPONLY=True,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("ANNOTATOR")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+
+    csrf.init_app(app)
+    app.after_request(_security_headers)
+
+    from . import api, articles, auth, db, demo, errors, export
+
+    db.init_app(app)
+    errors.init_app(app)
+    auth.init_app(app)
+    articles.init_app(app)
+    app.register_blueprint(api.bp)
+    export.init_app(app)
+    demo.init_app(app)
+    return app
+
+
+def _instance_secret_key(instance):
+    """A random key kept in ``instance/secret_key`` (mode 600), made on first use."""
+    path = instance / "secret_key"
+    if not path.exists():
+        # Write then link, so two processes starting at once agree on one key.
+        draft = instance / f"secret_key.{os.getpid()}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response

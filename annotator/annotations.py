@@ -1,0 +1,250 @@
+"""The annotation model: claims with verdicts, corrections, and their checks.
+
+An annotation targets one span of an article's canonical text, held as a
+TextPositionSelector (``start``, ``end``: code point offsets, end exclusive)
+and a TextQuoteSelector (``exact``, ``prefix``, ``suffix``); see the W3C Web
+Annotation Data Model, sections 4.2.4 and 4.2.5. Its body is either a claim
+(``verdict``, ``rationale``, ``sources``) or a correction (``correction_type``,
+``correction``: the suggested replacement, empty for a deletion, and an
+optional ``rationale``).
+"""
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+from .db import now
+from .errors import BadRequest, Conflict, Forbidden, NotFound
+from .text import AnchorError, check_span, position_selector, quote_selector
+
+KINDS = ("claim", "correction")
+MAX_RATIONALE = 20_000
+MAX_CORRECTION = 20_000
+MAX_SOURCES = 50
+MAX_URL = 2_000
+
+_SELECT = """
+SELECT annotations.*, users.username AS author
+FROM annotations JOIN users ON users.id = annotations.author_id
+"""
+
+
+def verdicts(db):
+    """The verdict scale in order: list of {name, label, colour, position}."""
+    return list(db.query("SELECT * FROM verdicts ORDER BY position"))
+
+
+def correction_types(db):
+    """The correction types in order: list of {name, label, position}."""
+    return list(db.query("SELECT * FROM correction_types ORDER BY position"))
+
+
+def list_annotations(db, article_id):
+    """Every author's annotations on an article, in document order, as rows."""
+    return list(db.query(
+        _SELECT + 'WHERE article_id = ? ORDER BY start, "end", annotations.id', [article_id]
+    ))
+
+
+def get_annotation(db, annotation_id, check_author=None):
+    """The annotation row, or NotFound; Forbidden unless ``check_author`` (a user
+    row, or None to skip the check) wrote it."""
+    rows = list(db.query(_SELECT + "WHERE annotations.id = ?", [annotation_id]))
+    if not rows:
+        raise NotFound(f"There is no annotation {annotation_id}.")
+    if check_author is not None and rows[0]["author_id"] != check_author["id"]:
+        raise Forbidden("Only the author of an annotation can change or delete it.")
+    return rows[0]
+
+
+def create_annotation(db, article, author, data):
+    """Validate ``data`` (the API's JSON object) and store it; returns the row.
+
+    article: article row (needs ``id``, ``text``); author: user row. Raises
+    BadRequest for anything invalid (see ``clean``) and Conflict when the
+    author already has an annotation of that kind on exactly that span.
+    """
+    fields = clean(db, article["text"], data)
+    stamp = now()
+    fields.update(article_id=article["id"], author_id=author["id"], created_at=stamp, updated_at=stamp)
+    with _writing(db, fields):
+        new_id = db["annotations"].insert(fields).last_pk
+    return get_annotation(db, new_id)
+
+
+def update_annotation(db, article, annotation, patch):
+    """Apply a partial update (same fields as create) to ``annotation``; the row.
+
+    The merged annotation is checked as a whole, so a patch can change the
+    kind, the body or the span (``start``, ``end`` and ``exact`` together).
+    """
+    if not isinstance(patch, dict):
+        raise BadRequest("Send a JSON object with the fields to change.")
+    span_keys = {"start", "end", "exact"} & patch.keys()
+    if span_keys and span_keys != {"start", "end", "exact"}:
+        raise BadRequest("To move an annotation send start, end and exact together.")
+    merged = {key: annotation[key] for key in _STORED_INPUTS}
+    merged["sources"] = json.loads(annotation["sources"])
+    if patch.get("kind", annotation["kind"]) != annotation["kind"]:
+        merged.update(verdict=None, correction_type=None, correction=None)
+    merged.update(patch)
+    fields = clean(db, article["text"], merged)
+    fields.update(article_id=annotation["article_id"], author_id=annotation["author_id"], updated_at=now())
+    with _writing(db, fields, exclude_id=annotation["id"]):
+        db["annotations"].update(annotation["id"], fields)
+    return get_annotation(db, annotation["id"])
+
+
+def delete_annotation(db, annotation):
+    with db.atomic():
+        db["annotations"].delete(annotation["id"])
+
+
+_STORED_INPUTS = ("kind", "start", "end", "exact", "verdict", "correction_type", "correction", "rationale")
+
+
+def clean(db, text, data):
+    """Check an annotation's fields against the article text and the scales.
+
+    data: dict with ``kind`` ("claim" | "correction"), ``start``, ``end`` (int
+    code point offsets), ``exact`` (str), then for a claim ``verdict``; for a
+    correction ``correction_type`` and ``correction`` (str, may be empty);
+    optional ``rationale`` (str) and ``sources`` (list of http(s) URLs).
+    Returns the columns to store (quote context computed from ``text``).
+    Raises BadRequest with a message naming the field at fault.
+    """
+    if not isinstance(data, dict):
+        raise BadRequest("Send the annotation as a JSON object.")
+    kind = data.get("kind")
+    if kind not in KINDS:
+        raise BadRequest('kind must be "claim" or "correction".')
+    start, end, exact = data.get("start"), data.get("end"), data.get("exact")
+    for name, value in (("start", start), ("end", end)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise BadRequest(f"{name} must be a whole number (a code point offset into the article).")
+    if not isinstance(exact, str):
+        raise BadRequest("exact must be the selected text, as a string.")
+    try:
+        check_span(text, start, end, exact)
+    except AnchorError as e:
+        raise BadRequest(str(e))
+    quote = quote_selector(text, start, end)
+    fields = {
+        "kind": kind, "start": start, "end": end, "exact": exact,
+        "prefix": quote["prefix"], "suffix": quote["suffix"],
+        "verdict": None, "correction_type": None, "correction": None,
+        "rationale": _string(data, "rationale", MAX_RATIONALE).strip(),
+        "sources": json.dumps(_sources(data.get("sources"))),
+    }
+    if kind == "claim":
+        fields["verdict"] = _choice(data.get("verdict"), verdicts(db), "verdict")
+        _refuse_other_kind(data, ("correction_type", "correction"), "claim")
+    else:
+        fields["correction_type"] = _choice(data.get("correction_type"), correction_types(db), "correction_type")
+        if not isinstance(data.get("correction"), str):
+            raise BadRequest('correction must be the suggested replacement text (use "" to suggest deleting the span).')
+        fields["correction"] = _string(data, "correction", MAX_CORRECTION)
+        _refuse_other_kind(data, ("verdict",), "correction")
+    return fields
+
+
+def _refuse_other_kind(data, keys, kind):
+    for key in keys:
+        if data.get(key) not in (None, ""):
+            raise BadRequest(f"A {kind} has no {key}.")
+
+
+def _choice(value, options, name):
+    names = [o["name"] for o in options]
+    if value not in names:
+        raise BadRequest(f"{name} must be one of: {', '.join(names)}.")
+    return value
+
+
+def _string(data, key, limit):
+    value = data.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BadRequest(f"{key} must be a string.")
+    if len(value) > limit:
+        raise BadRequest(f"{key} is longer than {limit:,} characters.")
+    return value
+
+
+def _sources(value):
+    """A list of distinct http(s) URLs, in the order given."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
+        raise BadRequest("sources must be a list of URLs.")
+    urls = []
+    for raw in value:
+        url = raw.strip()
+        if not url:
+            continue
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+            raise BadRequest(f"The source {raw!r} is not an http(s) URL.")
+        if len(url) > MAX_URL:
+            raise BadRequest(f"A source URL is longer than {MAX_URL:,} characters.")
+        if url not in urls:
+            urls.append(url)
+    if len(urls) > MAX_SOURCES:
+        raise BadRequest(f"At most {MAX_SOURCES} sources per annotation.")
+    return urls
+
+
+@contextmanager
+def _writing(db, fields, exclude_id=None):
+    """One transaction that refuses a second annotation of a kind on one span
+    by one author (a double-clicked Save, say), even when two requests race."""
+    try:
+        with db.atomic():
+            _refuse_duplicate(db, fields, exclude_id)
+            yield
+    except sqlite3.IntegrityError:
+        _refuse_duplicate(db, fields, exclude_id)
+        raise
+
+
+def _refuse_duplicate(db, fields, exclude_id=None):
+    rows = list(db.query(
+        'SELECT id FROM annotations WHERE article_id = ? AND author_id = ? AND kind = ? '
+        'AND start = ? AND "end" = ? AND id IS NOT ?',
+        [fields["article_id"], fields["author_id"], fields["kind"], fields["start"], fields["end"], exclude_id],
+    ))
+    if rows:
+        raise Conflict(
+            f"You already have a {fields['kind']} on exactly this text (annotation {rows[0]['id']}); edit that one instead."
+        )
+
+
+def to_json(row):
+    """The API shape of an annotation row: flat fields plus a W3C ``target``."""
+    return {
+        "id": row["id"],
+        "article_id": row["article_id"],
+        "kind": row["kind"],
+        "start": row["start"],
+        "end": row["end"],
+        "exact": row["exact"],
+        "prefix": row["prefix"],
+        "suffix": row["suffix"],
+        "verdict": row["verdict"],
+        "correction_type": row["correction_type"],
+        "correction": row["correction"],
+        "rationale": row["rationale"],
+        "sources": json.loads(row["sources"]),
+        "author": row["author"],
+        "author_id": row["author_id"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "target": {
+            "selector": [
+                {"type": "TextQuoteSelector", "exact": row["exact"], "prefix": row["prefix"], "suffix": row["suffix"]},
+                position_selector(row["start"], row["end"]),
+            ]
+        },
+    }

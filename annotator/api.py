@@ -1,0 +1,74 @@
+"""The JSON API the article page talks to. Errors are ``{"error": "..."}``.
+
+Offsets in and out are Unicode code point offsets into the article's canonical
+text; the browser converts from its UTF-16 counts before it calls us.
+"""
+
+from flask import Blueprint, g, jsonify, request
+
+from . import annotations, articles
+from .auth import login_required
+from .db import get_db
+from .errors import BadRequest
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def json_body():
+    data = request.get_json(silent=True)
+    if data is None:
+        raise BadRequest("Send a JSON body with Content-Type: application/json.")
+    return data
+
+
+@bp.get("/articles")
+@login_required
+def list_articles():
+    return jsonify(articles.list_articles(get_db()))
+
+
+@bp.get("/articles/<int:article_id>")
+@login_required
+def get_article(article_id):
+    return jsonify(articles.to_json(articles.get_article(get_db(), article_id)))
+
+
+@bp.get("/articles/<int:article_id>/annotations")
+@login_required
+def list_annotations(article_id):
+    db = get_db()
+    articles.get_article(db, article_id)
+    return jsonify([annotations.to_json(r) for r in annotations.list_annotations(db, article_id)])
+
+
+@bp.post("/articles/<int:article_id>/annotations")
+@login_required
+def create_annotation(article_id):
+    db = get_db()
+    article = articles.get_article(db, article_id)
+    row = annotations.create_annotation(db, article, g.user, json_body())
+    return jsonify(annotations.to_json(row)), 201
+
+
+@bp.get("/annotations/<int:annotation_id>")
+@login_required
+def get_annotation(annotation_id):
+    return jsonify(annotations.to_json(annotations.get_annotation(get_db(), annotation_id)))
+
+
+@bp.patch("/annotations/<int:annotation_id>")
+@login_required
+def update_annotation(annotation_id):
+    db = get_db()
+    annotation = annotations.get_annotation(db, annotation_id, check_author=g.user)
+    article = articles.get_article(db, annotation["article_id"])
+    row = annotations.update_annotation(db, article, annotation, json_body())
+    return jsonify(annotations.to_json(row))
+
+
+@bp.delete("/annotations/<int:annotation_id>")
+@login_required
+def delete_annotation(annotation_id):
+    db = get_db()
+    annotations.delete_annotation(db, annotations.get_annotation(db, annotation_id, check_author=g.user))
+    return "", 204

@@ -1,0 +1,147 @@
+"""Articles: storing them in canonical form, listing them, and their pages."""
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import click
+from flask import Blueprint, flash, g, redirect, render_template, url_for
+
+from . import annotations
+from .auth import login_required
+from .db import get_db, now
+from .errors import AppError, BadRequest, NotFound
+from .forms import MAX_TITLE, ArticleForm
+from .text import canonicalize
+
+bp = Blueprint("articles", __name__)
+
+#: Largest article text accepted, in bytes of UTF-8.
+MAX_TEXT_BYTES = 2_000_000
+
+
+def create_article(db, title, text, url=None, created_by=None):
+    """Store an article and return its id.
+
+    title: str, 1..300 characters; text: str, stored in canonical form (see
+    ``text.canonicalize``); url: an http(s) URL or None; created_by: user id.
+    Raises BadRequest when the title or text is empty or the URL is not http(s).
+    """
+    title = " ".join((title or "").split())
+    if not title or len(title) > MAX_TITLE:
+        raise BadRequest(f"An article needs a title of 1 to {MAX_TITLE} characters.")
+    url = (url or "").strip() or None
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise BadRequest(f"The source URL {url!r} is not an http(s) URL.")
+    text = canonicalize(text)
+    if not text.strip():
+        raise BadRequest("The article has no text.")
+    if "\x00" in text:
+        raise BadRequest("The article text contains NUL characters; is it a binary file?")
+    with db.atomic():
+        return db["articles"].insert(
+            {"title": title, "url": url, "text": text, "created_by": created_by, "created_at": now()}
+        ).last_pk
+
+
+def decode_upload(data):
+    """Text of an uploaded file (bytes) read as UTF-8; BadRequest if it is not text."""
+    if len(data) > MAX_TEXT_BYTES:
+        raise BadRequest(f"The file is larger than {MAX_TEXT_BYTES // 1_000_000} MB.")
+    if b"\x00" in data:
+        raise BadRequest("The file is not plain text (it contains NUL bytes).")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise BadRequest(f"The file is not UTF-8 text (bad byte at position {e.start}). Save it as UTF-8 and try again.")
+
+
+def get_article(db, article_id):
+    rows = list(db["articles"].rows_where("id = ?", [article_id]))
+    if not rows:
+        raise NotFound(f"There is no article {article_id}.")
+    return rows[0]
+
+
+def list_articles(db):
+    """Articles, newest first, with counts of claims, corrections and annotators."""
+    return list(db.query("""
+        SELECT articles.id, articles.title, articles.url, articles.created_at,
+          COUNT(CASE WHEN annotations.kind = 'claim' THEN 1 END) AS claims,
+          COUNT(CASE WHEN annotations.kind = 'correction' THEN 1 END) AS corrections,
+          COUNT(DISTINCT annotations.author_id) AS annotators
+        FROM articles LEFT JOIN annotations ON annotations.article_id = articles.id
+        GROUP BY articles.id ORDER BY articles.id DESC
+    """))
+
+
+def to_json(article):
+    return {
+        "id": article["id"],
+        "title": article["title"],
+        "url": article["url"],
+        "text": article["text"],
+        "length": len(article["text"]),
+        "created_at": article["created_at"],
+    }
+
+
+@bp.route("/")
+@login_required
+def index():
+    return render_template("articles.html", articles=list_articles(get_db()))
+
+
+@bp.route("/articles/new", methods=["GET", "POST"])
+@login_required
+def new():
+    form = ArticleForm()
+    if form.validate_on_submit():
+        try:
+            text = decode_upload(form.file.data.read()) if form.file.data else form.text.data
+            article_id = create_article(get_db(), form.title.data, text, form.url.data, g.user["id"])
+        except AppError as e:
+            form.text.errors.append(e.message)
+        else:
+            flash("Article added. Select text to annotate it.", "info")
+            return redirect(url_for("articles.show", article_id=article_id))
+    status = 400 if form.errors else 200
+    return render_template("article_new.html", form=form), status
+
+
+@bp.route("/articles/<int:article_id>")
+@login_required
+def show(article_id):
+    db = get_db()
+    article = get_article(db, article_id)
+    users = [dict(id=r["id"], username=r["username"]) for r in db.query("SELECT id, username FROM users ORDER BY username")]
+    page = {
+        "article": {"id": article["id"], "title": article["title"]},
+        "user": {"id": g.user["id"], "username": g.user["username"]},
+        "users": users,
+        "verdicts": [{k: v[k] for k in ("name", "label", "colour")} for v in annotations.verdicts(db)],
+        "correction_types": [{k: c[k] for k in ("name", "label")} for c in annotations.correction_types(db)],
+    }
+    return render_template("article.html", article=article, page=page)
+
+
+@click.command("import-article")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--title", help="Defaults to the text's first line.")
+@click.option("--url", help="Where the article was published (http or https).")
+def import_article_command(path, title, url):
+    """Import a UTF-8 text file as an article; prints the new article id last."""
+    try:
+        text = decode_upload(path.read_bytes())
+        title = title or canonicalize(text).split("\n", 1)[0][:MAX_TITLE]
+        article_id = create_article(get_db(), title, text, url)
+    except AppError as e:
+        raise click.ClickException(e.message)
+    click.echo(f"Imported {path.name} as article {article_id}: {title}")
+    click.echo(article_id)
+
+
+def init_app(app):
+    app.register_blueprint(bp)
+    app.cli.add_command(import_article_command)

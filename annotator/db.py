@@ -1,0 +1,153 @@
+"""The SQLite database: connections, schema migrations and the init-db command.
+
+The only module that knows how a connection is made. Every connection runs in
+WAL mode with foreign keys on and a busy timeout; writes go through
+``db.atomic()`` so a failed request leaves no half-written row.
+"""
+
+import sqlite3
+from datetime import datetime, timezone
+
+import click
+from flask import current_app, g
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+#: Seconds a writer waits for another writer's lock before giving up.
+BUSY_TIMEOUT = 10
+
+migrations = Migrations("annotator")
+
+DEFAULT_VERDICTS = [
+    # name, label, colour of its highlight
+    ("true", "True", "#2e7d32"),
+    ("mostly-true", "Mostly true", "#7cb342"),
+    ("mixed", "Mixed", "#f9a825"),
+    ("mostly-false", "Mostly false", "#ef6c00"),
+    ("false", "False", "#c62828"),
+    ("misleading", "Misleading", "#8e24aa"),
+    ("unverifiable", "Unverifiable", "#607d8b"),
+]
+
+DEFAULT_CORRECTION_TYPES = [
+    ("typo", "Typo"),
+    ("spelling", "Spelling"),
+    ("grammar", "Grammar"),
+    ("punctuation", "Punctuation"),
+    ("duplication", "Duplicated words"),
+    ("style", "Style"),
+    ("fact", "Wrong fact"),
+]
+
+SCHEMA = """
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL DEFAULT 'reviewer' CHECK (role IN ('reviewer', 'editor', 'admin')),
+    active INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE articles (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL,
+    url TEXT,
+    text TEXT NOT NULL,
+    created_by INTEGER REFERENCES users(id),
+    created_at TEXT NOT NULL
+);
+CREATE TABLE verdicts (
+    name TEXT PRIMARY KEY,
+    label TEXT NOT NULL,
+    colour TEXT NOT NULL,
+    position INTEGER NOT NULL UNIQUE
+);
+CREATE TABLE correction_types (
+    name TEXT PRIMARY KEY,
+    label TEXT NOT NULL,
+    position INTEGER NOT NULL UNIQUE
+);
+CREATE TABLE annotations (
+    id INTEGER PRIMARY KEY,
+    article_id INTEGER NOT NULL REFERENCES articles(id),
+    author_id INTEGER NOT NULL REFERENCES users(id),
+    kind TEXT NOT NULL CHECK (kind IN ('claim', 'correction')),
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    exact TEXT NOT NULL,
+    prefix TEXT NOT NULL,
+    suffix TEXT NOT NULL,
+    verdict TEXT REFERENCES verdicts(name),
+    correction_type TEXT REFERENCES correction_types(name),
+    correction TEXT,
+    rationale TEXT NOT NULL DEFAULT '',
+    sources TEXT NOT NULL DEFAULT '[]',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    CHECK (0 <= start AND start < "end"),
+    CHECK (kind <> 'claim' OR (verdict IS NOT NULL AND correction_type IS NULL AND correction IS NULL)),
+    CHECK (kind <> 'correction' OR (verdict IS NULL AND correction_type IS NOT NULL AND correction IS NOT NULL))
+);
+CREATE INDEX annotations_by_article ON annotations (article_id, start, "end");
+CREATE UNIQUE INDEX annotations_one_per_span ON annotations (article_id, author_id, kind, start, "end")
+"""
+
+
+@migrations()
+def m001_initial_schema(db):
+    for statement in SCHEMA.split(";"):
+        db.execute(statement)
+    db["verdicts"].insert_all(
+        {"name": n, "label": label, "colour": c, "position": i}
+        for i, (n, label, c) in enumerate(DEFAULT_VERDICTS)
+    )
+    db["correction_types"].insert_all(
+        {"name": n, "label": label, "position": i}
+        for i, (n, label) in enumerate(DEFAULT_CORRECTION_TYPES)
+    )
+
+
+def connect(path):
+    """Open the database at ``path`` (str or Path) with our pragmas; a Database."""
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT, check_same_thread=False)
+    db = Database(conn)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT * 1000}")
+    db.execute("PRAGMA foreign_keys = ON")
+    with db.ensure_autocommit_on():
+        db.execute("PRAGMA journal_mode = WAL")
+    return db
+
+
+def get_db():
+    """The request's Database, opened on first use and closed at teardown."""
+    if "db" not in g:
+        g.db = connect(current_app.config["DATABASE"])
+    return g.db
+
+
+def close_db(exception=None):
+    db = g.pop("db", None)
+    if db is not None:
+        db.close()
+
+
+def init_db(db):
+    """Apply pending migrations; safe to run any number of times, never drops data."""
+    migrations.apply(db)
+
+
+def now():
+    """The current time as ISO 8601 UTC with a Z, to the second."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@click.command("init-db")
+def init_db_command():
+    """Create or upgrade the database. Idempotent: never drops data."""
+    init_db(get_db())
+    click.echo(f"Database ready: {current_app.config['DATABASE']}")
+
+
+def init_app(app):
+    app.teardown_appcontext(close_db)
+    app.cli.add_command(init_db_command)

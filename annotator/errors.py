@@ -1,0 +1,84 @@
+"""Errors that carry their HTTP status, and the one handler that renders them.
+
+Under ``/api/`` every error is JSON ``{"error": "..."}``; elsewhere an HTML
+page. No request ends in a bare 500 page or a traceback.
+"""
+
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+
+class AppError(Exception):
+    """An error a person can act on. status: the HTTP status; message: what to do."""
+
+    status = 400
+
+    def __init__(self, message, status=None):
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+
+
+class BadRequest(AppError):
+    status = 400
+
+
+class Forbidden(AppError):
+    status = 403
+
+
+class NotFound(AppError):
+    status = 404
+
+
+class Conflict(AppError):
+    status = 409
+
+
+_MESSAGES = {
+    401: "Log in first.",
+    404: "Not found.",
+    405: "That method is not allowed here.",
+    413: "The upload is too large.",
+}
+
+
+def wants_json():
+    return request.path.startswith("/api/")
+
+
+def render_error(status, message):
+    if wants_json():
+        return jsonify(error=message), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def handle_app_error(error):
+    return render_error(error.status, error.message)
+
+
+def handle_csrf_error(error):
+    return render_error(400, f"{error.description} Reload the page and try again.")
+
+
+def handle_http_exception(error):
+    message = _MESSAGES.get(error.code) or error.description or error.name
+    return render_error(error.code, message)
+
+
+def handle_unexpected(error):
+    if isinstance(error, HTTPException):
+        return handle_http_exception(error)
+    from flask import current_app
+
+    current_app.logger.exception("Unhandled error")
+    return render_error(500, InternalServerError.description)
+
+
+def init_app(app):
+    app.register_error_handler(AppError, handle_app_error)
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,339 @@
+// The article page: select text -> save a claim or correction; list, filter,
+// select, edit and delete annotations. Talks to /api with the CSRF header.
+
+import { OffsetMap, rangeToSpan, spanToRange } from './offsets.js';
+import { renderHighlights, marksFor } from './highlight.js';
+
+const page = JSON.parse(document.getElementById('page-data').textContent);
+const root = document.getElementById('article-text');
+const TEXT = root.textContent;
+const map = new OffsetMap(TEXT);
+const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
+const verdicts = Object.fromEntries(page.verdicts.map((v) => [v.name, v]));
+const correctionTypes = Object.fromEntries(page.correction_types.map((c) => [c.name, c]));
+
+const list = document.getElementById('annotation-list');
+const filter = document.getElementById('author-filter');
+const count = document.getElementById('annotation-count');
+const editor = document.getElementById('editor');
+const form = document.getElementById('annotation-form');
+const editorError = document.getElementById('editor-error');
+const status = document.getElementById('status');
+
+const state = {
+  annotations: [],
+  selectedId: null,
+  draft: null, // {start, end, exact} of the span being annotated
+  editingId: null,
+};
+
+// ---------- API ----------
+
+async function api(method, path, body) {
+  const options = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin' };
+  if (method !== 'GET') options.headers['X-CSRFToken'] = csrfToken;
+  if (body !== undefined) {
+    options.headers['Content-Type'] = 'application/json';
+    options.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, options);
+  } catch (e) {
+    throw new Error('The server cannot be reached. Check your connection; nothing was saved.');
+  }
+  if (response.status === 204) return null;
+  const data = await response.json().catch(() => null);
+  if (!response.ok) {
+    throw new Error((data && data.error) || `The server answered ${response.status}.`);
+  }
+  return data;
+}
+
+async function load() {
+  state.annotations = await api('GET', `/api/articles/${page.article.id}/annotations`);
+  render();
+  root.dataset.ready = 'true';
+}
+
+// ---------- Rendering ----------
+
+function visible() {
+  const who = filter.value;
+  return state.annotations.filter((a) => who === 'all'
+    || (who === 'mine' ? a.author_id === page.user.id : String(a.author_id) === who));
+}
+
+function render() {
+  renderFilter();
+  const shown = visible();
+  renderHighlights(root, TEXT, shown.map((a) => ({
+    id: a.id,
+    kind: a.kind,
+    start: map.toUnits(a.start),
+    end: map.toUnits(a.end),
+    colour: a.kind === 'claim' ? (verdicts[a.verdict] || {}).colour || '#888' : null,
+  })));
+  list.replaceChildren(...shown.map(card));
+  const claims = shown.filter((a) => a.kind === 'claim').length;
+  count.textContent = `${claims} claim${claims === 1 ? '' : 's'}, ${shown.length - claims} correction${shown.length - claims === 1 ? '' : 's'}`;
+  list.toggleAttribute('data-empty', shown.length === 0);
+  if (!shown.some((a) => a.id === state.selectedId)) state.selectedId = null;
+  markSelected();
+}
+
+function renderFilter() {
+  const chosen = filter.value;
+  const authors = new Map();
+  for (const a of state.annotations) if (a.author_id !== page.user.id) authors.set(a.author_id, a.author);
+  const options = [['all', 'Everyone'], ['mine', 'Mine']];
+  for (const [id, name] of [...authors].sort((x, y) => x[1].localeCompare(y[1]))) options.push([String(id), name]);
+  filter.replaceChildren(...options.map(([value, label]) => new Option(label, value)));
+  filter.value = options.some(([v]) => v === chosen) ? chosen : 'all';
+}
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function card(a) {
+  const item = el('li', `annotation-card kind-${a.kind}`);
+  item.dataset.id = a.id;
+  item.tabIndex = 0;
+  const head = el('div', 'card-head');
+  if (a.kind === 'claim') {
+    const badge = el('span', 'badge verdict', (verdicts[a.verdict] || { label: a.verdict }).label);
+    badge.style.setProperty('--hl', (verdicts[a.verdict] || {}).colour || '#888');
+    head.append(badge);
+  } else {
+    head.append(el('span', 'badge correction', (correctionTypes[a.correction_type] || { label: a.correction_type }).label));
+  }
+  const mine = a.author_id === page.user.id;
+  head.append(el('span', 'author', mine ? `${a.author} (you)` : a.author));
+  const time = el('time', 'when', a.updated_at.slice(0, 16).replace('T', ' '));
+  time.dateTime = a.updated_at;
+  time.title = `Created ${a.created_at}, updated ${a.updated_at} (UTC)`;
+  head.append(time);
+  item.append(head);
+
+  if (a.kind === 'correction') {
+    const change = el('p', 'change');
+    change.append(el('del', '', a.exact), el('span', 'arrow', ' → '),
+      a.correction ? el('ins', '', a.correction) : el('em', 'deletion', 'delete'));
+    item.append(change);
+  } else {
+    item.append(el('blockquote', 'quote', a.exact));
+  }
+  if (a.rationale) item.append(el('p', 'rationale', a.rationale));
+  if (a.sources.length) {
+    const sources = el('ul', 'sources');
+    for (const url of a.sources) {
+      const link = el('a', '', url.replace(/^https?:\/\//, ''));
+      link.href = url;
+      link.target = '_blank';
+      link.rel = 'noopener noreferrer nofollow';
+      const li = el('li');
+      li.append(link);
+      sources.append(li);
+    }
+    item.append(sources);
+  }
+  if (mine) {
+    const actions = el('div', 'card-actions');
+    const edit = el('button', 'link-button edit', 'Edit');
+    edit.type = 'button';
+    edit.addEventListener('click', (e) => { e.stopPropagation(); openEditor(a); });
+    const remove = el('button', 'link-button danger delete', 'Delete');
+    remove.type = 'button';
+    remove.addEventListener('click', (e) => { e.stopPropagation(); confirmDelete(item, a); });
+    actions.append(edit, remove);
+    item.append(actions);
+  }
+  item.addEventListener('click', (e) => {
+    if (e.target.closest('a, button')) return;
+    select(a.id, { scrollText: true });
+  });
+  item.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && e.target === item) select(a.id, { scrollText: true });
+  });
+  return item;
+}
+
+// ---------- Selecting an annotation ----------
+
+function select(id, { scrollText = false, scrollList = false } = {}) {
+  state.selectedId = id;
+  markSelected();
+  if (id === null) return;
+  const marks = marksFor(root, id);
+  if (scrollText && marks.length) marks[0].scrollIntoView({ block: 'center', behavior: 'smooth' });
+  const item = list.querySelector(`[data-id="${id}"]`);
+  if (scrollList && item) item.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+}
+
+function markSelected() {
+  for (const m of root.querySelectorAll('mark.selected')) m.classList.remove('selected');
+  for (const c of list.querySelectorAll('.annotation-card.selected')) c.classList.remove('selected');
+  if (state.selectedId === null) return;
+  for (const m of marksFor(root, state.selectedId)) m.classList.add('selected');
+  const item = list.querySelector(`[data-id="${state.selectedId}"]`);
+  if (item) item.classList.add('selected');
+}
+
+// A click on a highlight selects its innermost annotation; clicking again
+// cycles through the others under the same spot.
+function clickedHighlight(mark) {
+  const ids = mark.dataset.ids.split(' ').map(Number);
+  const at = ids.indexOf(state.selectedId);
+  select(ids[(at + 1) % ids.length], { scrollList: true });
+}
+
+// ---------- Making a new annotation from a text selection ----------
+
+function onSelectionEnd(event) {
+  const selection = window.getSelection();
+  if (selection.rangeCount && !selection.isCollapsed) {
+    const range = selection.getRangeAt(0);
+    if (range.intersectsNode(root)) {
+      const span = rangeToSpan(root, range, map);
+      if (span) { openEditor(null, span); return; }
+    }
+  }
+  const mark = event.target.closest && event.target.closest('mark.hl');
+  if (mark && root.contains(mark)) clickedHighlight(mark);
+}
+
+// ---------- Editor panel ----------
+
+function setKind(kind) {
+  form.elements.kind.value = kind;
+  editor.dataset.kind = kind;
+}
+
+function openEditor(annotation, span = null) {
+  state.editingId = annotation ? annotation.id : null;
+  state.draft = annotation ? { start: annotation.start, end: annotation.end, exact: annotation.exact } : span;
+  form.reset();
+  editorError.textContent = '';
+  document.getElementById('editor-title').textContent = annotation ? 'Edit annotation' : 'New annotation';
+  document.getElementById('editor-quote').textContent = state.draft.exact;
+  setKind(annotation ? annotation.kind : 'claim');
+  if (annotation) {
+    if (annotation.verdict) form.elements.verdict.value = annotation.verdict;
+    if (annotation.correction_type) form.elements.correction_type.value = annotation.correction_type;
+    form.elements.correction.value = annotation.correction ?? '';
+    form.elements.rationale.value = annotation.rationale;
+    form.elements.sources.value = annotation.sources.join('\n');
+    select(annotation.id);
+  } else {
+    form.elements.correction.value = span.exact;
+  }
+  editor.hidden = false;
+  editor.scrollIntoView({ block: 'nearest' });
+  (annotation ? form.elements.rationale : form.elements.verdict).focus({ preventScroll: true });
+}
+
+function closeEditor() {
+  editor.hidden = true;
+  state.draft = null;
+  state.editingId = null;
+}
+
+function formPayload() {
+  const kind = form.elements.kind.value;
+  const payload = {
+    kind,
+    rationale: form.elements.rationale.value,
+    sources: form.elements.sources.value.split(/\s+/).filter(Boolean),
+  };
+  if (kind === 'claim') payload.verdict = form.elements.verdict.value;
+  else {
+    payload.correction_type = form.elements.correction_type.value;
+    payload.correction = form.elements.correction.value;
+  }
+  return payload;
+}
+
+async function save(event) {
+  event.preventDefault();
+  const button = form.querySelector('button[type="submit"]');
+  if (button.disabled) return;
+  button.disabled = true;
+  editorError.textContent = '';
+  try {
+    let saved;
+    if (state.editingId !== null) {
+      saved = await api('PATCH', `/api/annotations/${state.editingId}`, formPayload());
+      state.annotations = state.annotations.map((a) => (a.id === saved.id ? saved : a));
+    } else {
+      saved = await api('POST', `/api/articles/${page.article.id}/annotations`, { ...state.draft, ...formPayload() });
+      state.annotations.push(saved);
+      state.annotations.sort((x, y) => x.start - y.start || x.end - y.end || x.id - y.id);
+    }
+    closeEditor();
+    window.getSelection().removeAllRanges();
+    if (!visible().some((a) => a.id === saved.id)) filter.value = 'all';
+    render();
+    select(saved.id, { scrollList: true });
+    announce(`Saved ${saved.kind}.`);
+  } catch (e) {
+    editorError.textContent = e.message;
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function confirmDelete(item, a) {
+  if (item.querySelector('.confirm')) return;
+  const box = el('div', 'confirm');
+  box.setAttribute('role', 'alertdialog');
+  box.append(el('span', '', `Delete this ${a.kind}? This cannot be undone.`));
+  const yes = el('button', 'button danger small', 'Delete');
+  const no = el('button', 'button small', 'Cancel');
+  yes.type = no.type = 'button';
+  yes.addEventListener('click', async (e) => {
+    e.stopPropagation();
+    yes.disabled = true;
+    try {
+      await api('DELETE', `/api/annotations/${a.id}`);
+      state.annotations = state.annotations.filter((x) => x.id !== a.id);
+      if (state.editingId === a.id) closeEditor();
+      render();
+      announce(`Deleted ${a.kind}.`);
+    } catch (err) {
+      box.firstChild.textContent = err.message;
+      yes.disabled = false;
+    }
+  });
+  no.addEventListener('click', (e) => { e.stopPropagation(); box.remove(); });
+  box.append(yes, no);
+  item.append(box);
+  no.focus();
+}
+
+function announce(message) {
+  status.textContent = message;
+}
+
+// ---------- Wiring ----------
+
+// A drag that starts in the text may end anywhere; one that starts in the
+// editor must not reopen it (and wipe what was typed).
+let pressedInText = false;
+root.addEventListener('mousedown', () => { pressedInText = true; });
+document.addEventListener('mouseup', (e) => {
+  if (!pressedInText) return;
+  pressedInText = false;
+  setTimeout(() => onSelectionEnd(e), 0);
+});
+root.addEventListener('keyup', (e) => { if (e.shiftKey) onSelectionEnd(e); });
+filter.addEventListener('change', render);
+form.addEventListener('submit', save);
+for (const radio of form.elements.kind) radio.addEventListener('change', () => setKind(form.elements.kind.value));
+document.getElementById('editor-cancel').addEventListener('click', closeEditor);
+document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && !editor.hidden) closeEditor(); });
+
+load().catch((e) => announce(`Could not load the annotations: ${e.message}`));
