@@ -4,6 +4,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
+from flask.cli import with_appcontext
 from flask import Blueprint, flash, g, redirect, render_template, url_for
 
 from . import annotations
@@ -127,6 +128,7 @@ def show(article_id):
 
 
 @click.command("import-article")
+@with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--title", help="Defaults to the text's first line.")
 @click.option("--url", help="Where the article was published (http or https).")

@@ -4,6 +4,7 @@ import functools
 from urllib.parse import urlsplit
 
 import click
+from flask.cli import with_appcontext
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -111,6 +112,7 @@ def logout():
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
               help="Leave out to be asked for it.")

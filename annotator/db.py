@@ -9,6 +9,7 @@ import sqlite3
 from datetime import datetime, timezone
 
 import click
+from flask.cli import with_appcontext
 from flask import current_app, g
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -142,6 +143,7 @@ def now():
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command():
     """Create or upgrade the database. Idempotent: never drops data."""
     init_db(get_db())

@@ -4,6 +4,7 @@ import secrets
 from importlib import resources
 
 import click
+from flask.cli import with_appcontext
 from flask import current_app
 from werkzeug.serving import run_simple
 
@@ -58,6 +59,7 @@ def seed(db):
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Only set up the database, do not start the server.")

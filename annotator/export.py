@@ -5,11 +5,12 @@ import io
 import json
 
 import click
-from flask import Blueprint, Response, current_app, stream_with_context
+from flask.cli import with_appcontext
+from flask import Blueprint, Response, current_app
 
 from .articles import get_article
 from .auth import login_required
-from .db import get_db
+from .db import connect, get_db
 from .errors import AppError
 
 bp = Blueprint("export", __name__)
@@ -74,9 +75,20 @@ def iter_csv(db, article_id=None):
         yield flush()
 
 
-def csv_response(db, article_id, filename):
+def csv_response(article_id, filename):
+    """A streamed download. It reads through a connection of its own, since
+    the request's one is closed before the body has been sent."""
+    path = current_app.config["DATABASE"]
+
+    def body():
+        db = connect(path)
+        try:
+            yield from iter_csv(db, article_id)
+        finally:
+            db.close()
+
     return Response(
-        stream_with_context(iter_csv(db, article_id)),
+        body(),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
@@ -85,18 +97,18 @@ def csv_response(db, article_id, filename):
 @bp.route("/export.csv")
 @login_required
 def export_all():
-    return csv_response(get_db(), None, "annotations.csv")
+    return csv_response(None, "annotations.csv")
 
 
 @bp.route("/articles/<int:article_id>/export.csv")
 @login_required
 def export_article(article_id):
-    db = get_db()
-    get_article(db, article_id)
-    return csv_response(db, article_id, f"article-{article_id}-annotations.csv")
+    get_article(get_db(), article_id)
+    return csv_response(article_id, f"article-{article_id}-annotations.csv")
 
 
 @click.command("export-csv")
+@with_appcontext
 @click.option("--article", "article_id", type=int, help="Only this article's annotations.")
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), help="File to write (default: stdout).")
 def export_csv_command(article_id, output):

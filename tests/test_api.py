@@ -1,0 +1,188 @@
+import pytest
+
+from tests.conftest import EMOJI_TEXT, claim
+
+
+@pytest.fixture
+def text(db):
+    return db["articles"].get(1)["text"]
+
+
+def correction(text, quote, replacement, kind="typo"):
+    start = text.index(quote)
+    return {"kind": "correction", "start": start, "end": start + len(quote), "exact": quote,
+            "correction_type": kind, "correction": replacement}
+
+
+def test_get_article(alice, text):
+    data = alice.api("GET", "/api/articles/1").get_json()
+    assert data["id"] == 1 and data["text"] == text and data["url"] == "https://example.org/venezuela"
+
+
+def test_create_claim_and_list_it(alice, bob, text):
+    body = claim(text, "gave 72 hours for diplomats to leave the country", "true",
+                 rationale="Reported widely.", sources=["https://example.com/a", " http://example.org/b "])
+    response = alice.api("POST", "/api/articles/1/annotations", json=body)
+    assert response.status_code == 201, response.get_json()
+    saved = response.get_json()
+    assert saved["kind"] == "claim" and saved["verdict"] == "true" and saved["author"] == "alice"
+    assert saved["sources"] == ["https://example.com/a", "http://example.org/b"]
+    assert saved["prefix"] == text[saved["start"] - 32:saved["start"]]
+    assert saved["suffix"] == text[saved["end"]:saved["end"] + 32]
+    assert saved["created_at"].endswith("Z") and saved["created_at"] == saved["updated_at"]
+    assert {"type": "TextPositionSelector", "start": saved["start"], "end": saved["end"]} in saved["target"]["selector"]
+    # a teammate sees it, with the author's name
+    listed = bob.api("GET", "/api/articles/1/annotations").get_json()
+    assert [(a["id"], a["author"]) for a in listed] == [(saved["id"], "alice")]
+
+
+def test_demo_correction_offsets(alice, text):
+    response = alice.api("POST", "/api/articles/1/annotations", json=correction(text, "no fiends", "no friends"))
+    assert response.status_code == 201
+    assert (response.get_json()["start"], response.get_json()["end"]) == (644, 653)
+
+
+def test_offsets_are_code_points_not_utf16(alice):
+    start = EMOJI_TEXT.index("check")  # 7 code points; 8 UTF-16 units
+    body = {"kind": "claim", "start": start, "end": start + 5, "exact": "check", "verdict": "true"}
+    assert alice.api("POST", "/api/articles/2/annotations", json=body).status_code == 201
+    utf16 = {**body, "start": start + 1, "end": start + 6, "verdict": "false"}
+    response = alice.api("POST", "/api/articles/2/annotations", json=utf16)
+    assert response.status_code == 400
+    assert "does not match" in response.get_json()["error"]
+    flag = EMOJI_TEXT.index("🇻🇪")
+    body = {"kind": "claim", "start": flag, "end": flag + 2, "exact": "🇻🇪", "verdict": "true"}
+    assert alice.api("POST", "/api/articles/2/annotations", json=body).status_code == 201
+
+
+def test_deletion_correction_with_empty_replacement(alice, text):
+    body = correction(text, "said Mauricio Macri, ", "", kind="duplication")
+    response = alice.api("POST", "/api/articles/1/annotations", json=body)
+    assert response.status_code == 201
+    assert response.get_json()["correction"] == ""
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"exact": "no friends"}, "does not match"),
+    ({"start": 10, "end": 10, "exact": ""}, "empty or outside"),
+    ({"start": 5000, "end": 5009}, "empty or outside"),
+    ({"start": -1}, "empty or outside"),
+    ({"start": "644"}, "start must be a whole number"),
+    ({"end": True}, "end must be a whole number"),
+    ({"exact": None}, "exact must be"),
+    ({"kind": "comment"}, "kind must be"),
+    ({"correction_type": "rude"}, "correction_type must be one of"),
+    ({"correction": None}, "correction must be the suggested replacement"),
+    ({"verdict": "true"}, "A correction has no verdict"),
+    ({"sources": ["javascript:alert(1)"]}, "not an http(s) URL"),
+    ({"sources": ["ftp://example.com/x"]}, "not an http(s) URL"),
+    ({"sources": ["https://"]}, "not an http(s) URL"),
+    ({"sources": "https://example.com"}, "sources must be a list"),
+    ({"rationale": 5}, "rationale must be a string"),
+    ({"rationale": "x" * 20_001}, "longer than"),
+])
+def test_invalid_annotations_are_refused_and_nothing_is_stored(alice, db, text, change, message):
+    body = {**correction(text, "no fiends", "no friends"), **change}
+    response = alice.api("POST", "/api/articles/1/annotations", json=body)
+    assert response.status_code == 400
+    assert message in response.get_json()["error"]
+    assert db["annotations"].count == 0
+
+
+def test_unknown_verdict_and_claim_with_correction_fields(alice, db, text):
+    for extra in ({"verdict": "pants-on-fire"}, {"verdict": None}, {"correction_type": "typo"}):
+        body = {**claim(text, "Maduro"), **extra}
+        response = alice.api("POST", "/api/articles/1/annotations", json=body)
+        assert response.status_code == 400, extra
+    assert db["annotations"].count == 0
+
+
+@pytest.mark.parametrize("body", [None, "not json", [1, 2]])
+def test_body_must_be_a_json_object(alice, body):
+    if body == "not json":
+        response = alice.client.post("/api/articles/1/annotations", data=body, content_type="application/json",
+                                     headers={"X-CSRFToken": alice.csrf_token("/")})
+    else:
+        response = alice.api("POST", "/api/articles/1/annotations", json=body)
+    assert response.status_code == 400
+    assert "JSON" in response.get_json()["error"]
+
+
+def test_write_without_csrf_token_is_refused(alice, db, text):
+    response = alice.api("POST", "/api/articles/1/annotations", json=claim(text, "Maduro"), token="")
+    assert response.status_code == 400
+    assert "CSRF" in response.get_json()["error"]
+    assert db["annotations"].count == 0
+
+
+def test_same_span_twice_is_a_conflict(alice, bob, db, text):
+    body = claim(text, "Maduro")
+    assert alice.api("POST", "/api/articles/1/annotations", json=body).status_code == 201
+    again = alice.api("POST", "/api/articles/1/annotations", json={**body, "verdict": "true"})
+    assert again.status_code == 409 and "already have a claim" in again.get_json()["error"]
+    assert bob.api("POST", "/api/articles/1/annotations", json=body).status_code == 201
+    assert db["annotations"].count == 2
+
+
+def test_author_edits_own_annotation(alice, text):
+    saved = alice.api("POST", "/api/articles/1/annotations", json=claim(text, "Maduro")).get_json()
+    response = alice.api("PATCH", f"/api/annotations/{saved['id']}", json={"verdict": "mixed", "rationale": " why "})
+    assert response.status_code == 200
+    edited = response.get_json()
+    assert (edited["verdict"], edited["rationale"], edited["start"]) == ("mixed", "why", saved["start"])
+    # switching kind drops the claim's fields
+    response = alice.api("PATCH", f"/api/annotations/{saved['id']}",
+                         json={"kind": "correction", "correction_type": "spelling", "correction": "Madurо"})
+    assert response.status_code == 200
+    assert response.get_json()["verdict"] is None and response.get_json()["correction_type"] == "spelling"
+    # moving the span needs start, end and exact together
+    other = claim(text, "Maduro", occurrence=1)
+    assert alice.api("PATCH", f"/api/annotations/{saved['id']}", json={"start": other["start"]}).status_code == 400
+    moved = alice.api("PATCH", f"/api/annotations/{saved['id']}",
+                      json={k: other[k] for k in ("start", "end", "exact")})
+    assert moved.status_code == 200 and moved.get_json()["start"] == other["start"]
+
+
+def test_invalid_edit_changes_nothing(alice, text):
+    saved = alice.api("POST", "/api/articles/1/annotations", json=claim(text, "Maduro")).get_json()
+    response = alice.api("PATCH", f"/api/annotations/{saved['id']}", json={"verdict": "nope"})
+    assert response.status_code == 400
+    assert alice.api("GET", f"/api/annotations/{saved['id']}").get_json() == saved
+
+
+def test_only_the_author_may_edit_or_delete(alice, bob, text):
+    saved = alice.api("POST", "/api/articles/1/annotations", json=claim(text, "Maduro")).get_json()
+    for method, body in (("PATCH", {"verdict": "true"}), ("DELETE", None)):
+        response = bob.api(method, f"/api/annotations/{saved['id']}", json=body)
+        assert response.status_code == 403
+        assert "Only the author" in response.get_json()["error"]
+    assert alice.api("GET", f"/api/annotations/{saved['id']}").get_json() == saved
+
+
+def test_author_deletes_own_annotation(alice, text):
+    saved = alice.api("POST", "/api/articles/1/annotations", json=claim(text, "Maduro")).get_json()
+    assert alice.api("DELETE", f"/api/annotations/{saved['id']}").status_code == 204
+    assert alice.api("GET", f"/api/annotations/{saved['id']}").status_code == 404
+    assert alice.api("DELETE", f"/api/annotations/{saved['id']}").status_code == 404
+    assert alice.api("GET", "/api/articles/1/annotations").get_json() == []
+
+
+def test_annotations_listed_in_document_order(alice, bob, text):
+    later = alice.api("POST", "/api/articles/1/annotations", json=claim(text, "Argentina")).get_json()
+    earlier = bob.api("POST", "/api/articles/1/annotations", json=claim(text, "Maduro")).get_json()
+    listed = alice.api("GET", "/api/articles/1/annotations").get_json()
+    assert [a["id"] for a in listed] == [earlier["id"], later["id"]]
+
+
+def test_errors_are_json_never_html(alice):
+    assert alice.api("GET", "/api/annotations/999").get_json() == {"error": "There is no annotation 999."}
+    response = alice.api("PUT", "/api/annotations/1", json={})
+    assert response.status_code == 405 and "error" in response.get_json()
+    assert alice.api("GET", "/api/nothing-here").status_code == 404
+
+
+def test_oversized_request_is_413(app, alice):
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    response = alice.api("POST", "/api/articles/1/annotations", json={"rationale": "x" * 2000})
+    assert response.status_code == 413
+    assert "too large" in response.get_json()["error"]

@@ -1,0 +1,83 @@
+import html
+import io
+
+from annotator.demo import DEMO_TITLE
+
+
+def new_article(session, **data):
+    data.setdefault("csrf_token", session.csrf_token("/articles/new"))
+    return session.client.post("/articles/new", data=data, content_type="multipart/form-data")
+
+
+def test_list_shows_articles_with_counts(alice, db):
+    text = db["articles"].get(1)["text"]
+    start = text.index("no fiends")
+    alice.api("POST", "/api/articles/1/annotations", json={
+        "kind": "correction", "start": start, "end": start + 9, "exact": "no fiends",
+        "correction_type": "typo", "correction": "no friends"})
+    html = alice.client.get("/").get_data(as_text=True)
+    assert DEMO_TITLE in html and "https://example.org/venezuela" in html
+    row = html[html.index(DEMO_TITLE):]
+    cells = [c.split("</td>")[0] for c in row.split('<td class="num">')[1:4]]
+    assert cells == ["0", "1", "1"]  # claims, corrections, annotators
+
+
+def test_add_article_by_pasting(alice, db):
+    response = new_article(alice, title="  Pasted  piece ", url="https://example.com/a", text="Line one\r\n\r\n\r\nLine two  ")
+    assert response.status_code == 302
+    article = db["articles"].get(int(response.headers["Location"].rsplit("/", 1)[1]))
+    assert article["title"] == "Pasted piece"
+    assert article["text"] == "Line one\n\nLine two"
+    page = alice.client.get(response.headers["Location"]).get_data(as_text=True)
+    assert '<div id="article-text" class="article-text" lang="en">Line one\n\nLine two</div>' in page
+
+
+def test_add_article_by_upload(alice, db):
+    data = {"title": "Uploaded", "url": "", "text": "",
+            "file": (io.BytesIO("\ufeffCaf\u00e9 👍\n".encode("utf-8")), "piece.txt")}
+    response = new_article(alice, **data)
+    assert response.status_code == 302
+    assert db["articles"].get(3)["text"] == "Café 👍"
+
+
+def test_add_article_rejects_bad_input_and_stores_nothing(alice, db):
+    cases = [
+        ({"title": "", "text": "body"}, "This field is required"),
+        ({"title": "T", "text": "   \n  "}, "Paste the text or upload"),
+        ({"title": "T", "text": "body", "url": "javascript:alert(1)"}, "http"),
+        ({"title": "T", "text": "", "file": (io.BytesIO(b"\xff\xfe\x00bad"), "x.txt")}, "not plain text"),
+        ({"title": "T", "text": "", "file": (io.BytesIO(b"caf\xe9"), "x.txt")}, "not UTF-8"),
+        ({"title": "T", "text": "", "file": (io.BytesIO(b"<p>x</p>"), "x.html")}, "Only .txt"),
+        ({"title": "T", "text": "both", "file": (io.BytesIO(b"text"), "x.txt")}, "one of the two"),
+    ]
+    for data, message in cases:
+        response = new_article(alice, **data)
+        assert response.status_code == 400, data
+        assert message in response.get_data(as_text=True), data
+    assert db["articles"].count == 2
+
+
+def test_add_article_without_csrf_is_refused(alice, db):
+    response = alice.client.post("/articles/new", data={"title": "T", "text": "body"})
+    assert response.status_code == 400
+    assert db["articles"].count == 2
+
+
+def test_article_page_shows_text_exactly(alice, db):
+    text = db["articles"].get(2)["text"]
+    page = alice.client.get("/articles/2").get_data(as_text=True)
+    shown = page.split('<div id="article-text" class="article-text" lang="en">', 1)[1].split("</div>", 1)[0]
+    assert html.unescape(shown) == text
+
+
+def test_missing_article_is_404(alice):
+    assert alice.client.get("/articles/999").status_code == 404
+    response = alice.api("GET", "/api/articles/999")
+    assert response.status_code == 404 and "no article 999" in response.get_json()["error"]
+
+
+def test_html_in_titles_and_text_is_escaped(alice):
+    response = new_article(alice, title="<script>alert(1)</script>", text="<img src=x onerror=alert(1)>")
+    page = alice.client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "<script>alert(1)" not in page and "<img src=x" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page

@@ -1,0 +1,71 @@
+import csv
+import io
+
+from tests.conftest import PASSWORD, claim
+
+
+def test_create_user(runner, db):
+    result = runner.invoke(args=["create-user", "carol", "--password", PASSWORD, "--role", "admin"])
+    assert result.exit_code == 0, result.output
+    assert next(db["users"].rows_where("username = 'carol'"))["role"] == "admin"
+
+
+def test_create_user_prompts_for_password(runner, db):
+    result = runner.invoke(args=["create-user", "dave"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    assert db["users"].count_where("username = 'dave'") == 1
+
+
+def test_create_user_errors(runner, db):
+    assert "taken" in runner.invoke(args=["create-user", "alice", "--password", PASSWORD]).output
+    assert runner.invoke(args=["create-user", "eve", "--password", "x"]).exit_code != 0
+    assert runner.invoke(args=["create-user", "eve", "--password", PASSWORD, "--role", "god"]).exit_code != 0
+    assert db["users"].count == 2
+
+
+def test_import_article_prints_id_last(runner, db, tmp_path):
+    path = tmp_path / "story.txt"
+    path.write_bytes("Headline here\r\n\r\nBody with caf\u0065\u0301.\r\n".encode("utf-8"))
+    result = runner.invoke(args=["import-article", str(path), "--title", "A story", "--url", "https://example.com/s"])
+    assert result.exit_code == 0, result.output
+    article_id = int(result.output.strip().splitlines()[-1])
+    article = db["articles"].get(article_id)
+    assert (article["title"], article["url"], article["text"]) == ("A story", "https://example.com/s", "Headline here\n\nBody with café.")
+    result = runner.invoke(args=["import-article", str(path)])
+    assert db["articles"].get(int(result.output.split()[-1]))["title"] == "Headline here"
+
+
+def test_import_article_errors_store_nothing(runner, db, tmp_path):
+    (tmp_path / "empty.txt").write_text("\n\n  \n")
+    (tmp_path / "latin1.txt").write_bytes(b"caf\xe9")
+    for name, message in (("empty.txt", "no text"), ("latin1.txt", "not UTF-8")):
+        result = runner.invoke(args=["import-article", str(tmp_path / name), "--title", "T"])
+        assert result.exit_code != 0 and message in result.output
+    result = runner.invoke(args=["import-article", str(tmp_path / "empty.txt"), "--title", "T", "--url", "file:///etc"])
+    assert result.exit_code != 0
+    assert db["articles"].count == 2
+
+
+def test_export_csv_to_stdout_and_file(runner, alice, db, tmp_path):
+    text = db["articles"].get(1)["text"]
+    alice.api("POST", "/api/articles/1/annotations", json=claim(text, "Maduro", rationale="-2 is negative"))
+    result = runner.invoke(args=["export-csv"])
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert rows[0]["quote"] == "Maduro" and rows[0]["rationale"] == "'-2 is negative"
+    out = tmp_path / "out.csv"
+    assert runner.invoke(args=["export-csv", "--article", "1", "--output", str(out)]).exit_code == 0
+    assert out.read_bytes().decode("utf-8") == result.output_bytes.decode("utf-8").replace("\n", "\r\n").replace("\r\r\n", "\r\n")
+    assert len(list(csv.DictReader(open(out, encoding="utf-8", newline="")))) == 1
+    result = runner.invoke(args=["export-csv", "--article", "42"])
+    assert result.exit_code != 0 and "no article 42" in result.output
+
+
+def test_demo_seeds_once(runner, db):
+    first = runner.invoke(args=["demo", "--no-serve"])
+    assert first.exit_code == 0, first.output
+    assert "Log in as:  demo / " in first.output and "http://127.0.0.1:5000/articles/" in first.output
+    second = runner.invoke(args=["demo", "--no-serve"])
+    assert second.exit_code == 0
+    assert db["articles"].count == 2  # the fixture already holds the demo article
+    assert db["annotations"].count == 2  # the teammate's two, made once

@@ -1,0 +1,43 @@
+import pytest
+
+from annotator.text import AnchorError, canonicalize, check_span, quote_selector
+
+
+@pytest.mark.parametrize("raw, canonical", [
+    ("a\r\nb\rc", "a\nb\nc"),
+    ("\ufeffHello", "Hello"),
+    ("cafe\u0301", "caf\u00e9"),  # NFD -> NFC
+    ("one  \t\ntwo", "one\ntwo"),
+    ("one\n\n\n\n\ntwo", "one\n\ntwo"),
+    ("\n\nbody\n\n", "body"),
+    ("non\u00a0breaking\u2009thin", "non\u00a0breaking\u2009thin"),
+])
+def test_canonicalize(raw, canonical):
+    assert canonicalize(raw) == canonical
+
+
+def test_canonicalize_is_idempotent():
+    once = canonicalize("x \r\n\r\n\r\n y\u0301")
+    assert canonicalize(once) == once
+
+
+def test_check_span_counts_code_points_past_astral_characters():
+    text = "Fact 👍 check it"
+    start = text.index("check")
+    assert start == 7  # 👍 is one code point (two UTF-16 units)
+    check_span(text, start, start + 5, "check")
+    with pytest.raises(AnchorError, match="does not match"):
+        check_span(text, 8, 13, "check")  # a UTF-16 offset is off by one here
+
+
+@pytest.mark.parametrize("start, end", [(3, 3), (-1, 2), (5, 2), (0, 99)])
+def test_check_span_rejects_empty_or_out_of_range(start, end):
+    with pytest.raises(AnchorError, match="empty or outside"):
+        check_span("short text", start, end, "")
+
+
+def test_quote_selector_has_32_code_points_of_context():
+    text = "a" * 40 + "QUOTE" + "b" * 40
+    selector = quote_selector(text, 40, 45)
+    assert selector == {"type": "TextQuoteSelector", "exact": "QUOTE", "prefix": "a" * 32, "suffix": "b" * 32}
+    assert quote_selector("QUOTE", 0, 5)["prefix"] == ""
