@@ -128,7 +128,7 @@ def live_server(tmp_path):
         demo_id = create_article(db, DEMO_TITLE, demo_text(), "https://example.org/venezuela")
         emoji_id = create_article(db, "Emoji", EMOJI_TEXT)
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="live-server", daemon=True)
     thread.start()
     try:
         yield LiveServer(app, f"http://127.0.0.1:{server.server_port}", users, demo_id, emoji_id)

@@ -65,8 +65,12 @@ def test_correction_and_claim_saved_highlighted_and_listed(live_server, open_pag
     assert all("hl-correction" in m["classes"] for m in alice.marks(correction["id"]))
     assert alice.text_content() == text
 
-    # For humans: what the page looks like now.
+    # For humans: what the page looks like now, with the claim selected. (From
+    # the top: a full-page shot draws the sticky sidebar where it is now.)
     alice.card(claim["id"]).locator(".author").click()
+    expect(claim_card).to_have_class(re.compile(r"\bselected\b"))
+    page.evaluate("() => window.scrollTo({top: 0, behavior: 'instant'})")
+    page.wait_for_function("() => window.scrollY === 0")
     page.screenshot(path=str(artifacts / "article-annotated.png"), full_page=True)
 
 
