@@ -67,18 +67,29 @@ function visible() {
 function render() {
   renderFilter();
   const shown = visible();
-  renderHighlights(root, TEXT, shown.map((a) => ({
-    id: a.id,
-    kind: a.kind,
-    start: map.toUnits(a.start),
-    end: map.toUnits(a.end),
-    colour: a.kind === 'claim' ? (verdicts[a.verdict] || {}).colour || '#888' : null,
-  })));
+  drawHighlights(shown);
   list.replaceChildren(...shown.map(card));
   const claims = shown.filter((a) => a.kind === 'claim').length;
   count.textContent = `${claims} claim${claims === 1 ? '' : 's'}, ${shown.length - claims} correction${shown.length - claims === 1 ? '' : 's'}`;
   list.toggleAttribute('data-empty', shown.length === 0);
   if (!shown.some((a) => a.id === state.selectedId)) state.selectedId = null;
+  markSelected();
+}
+
+// The span being annotated shows as a dashed 'draft' highlight, since the
+// browser's own selection disappears once the panel takes the focus.
+function drawHighlights(shown = visible()) {
+  const spans = shown.map((a) => ({
+    id: a.id,
+    kind: a.kind,
+    start: map.toUnits(a.start),
+    end: map.toUnits(a.end),
+    colour: a.kind === 'claim' ? (verdicts[a.verdict] || {}).colour || '#888' : null,
+  }));
+  if (state.draft && state.editingId === null) {
+    spans.push({ id: 0, kind: 'draft', start: map.toUnits(state.draft.start), end: map.toUnits(state.draft.end) });
+  }
+  renderHighlights(root, TEXT, spans);
   markSelected();
 }
 
@@ -186,7 +197,8 @@ function markSelected() {
 // A click on a highlight selects its innermost annotation; clicking again
 // cycles through the others under the same spot.
 function clickedHighlight(mark) {
-  const ids = mark.dataset.ids.split(' ').map(Number);
+  const ids = mark.dataset.ids.split(' ').filter(Boolean).map(Number);
+  if (!ids.length) return;
   const at = ids.indexOf(state.selectedId);
   select(ids[(at + 1) % ids.length], { scrollList: true });
 }
@@ -199,7 +211,7 @@ function onSelectionEnd(event) {
     const range = selection.getRangeAt(0);
     if (range.intersectsNode(root)) {
       const span = rangeToSpan(root, range, map);
-      if (span) { openEditor(null, span); return; }
+      if (span) { openEditor(null, span, { focus: event.type !== 'keyup' }); return; }
     }
   }
   const mark = event.target.closest && event.target.closest('mark.hl');
@@ -213,7 +225,7 @@ function setKind(kind) {
   editor.dataset.kind = kind;
 }
 
-function openEditor(annotation, span = null) {
+function openEditor(annotation, span = null, { focus = true } = {}) {
   state.editingId = annotation ? annotation.id : null;
   state.draft = annotation ? { start: annotation.start, end: annotation.end, exact: annotation.exact } : span;
   form.reset();
@@ -233,13 +245,16 @@ function openEditor(annotation, span = null) {
   }
   editor.hidden = false;
   editor.scrollIntoView({ block: 'nearest' });
-  (annotation ? form.elements.rationale : form.elements.verdict).focus({ preventScroll: true });
+  if (!annotation) drawHighlights();
+  if (focus) (annotation ? form.elements.rationale : form.elements.verdict).focus({ preventScroll: true });
 }
 
 function closeEditor() {
+  const hadDraft = state.draft && state.editingId === null;
   editor.hidden = true;
   state.draft = null;
   state.editingId = null;
+  if (hadDraft) drawHighlights();
 }
 
 function formPayload() {

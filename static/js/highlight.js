@@ -6,8 +6,9 @@
 
 /**
  * Replace root's content with `text`, marking `spans`.
- * spans: [{id, start, end, kind, colour}] with start/end in UTF-16 units.
- * Each mark gets data-ids (ids of the spans over it, innermost first).
+ * spans: [{id, start, end, kind, colour}] with start/end in UTF-16 units;
+ * kind is 'claim', 'correction' or 'draft' (the span being annotated).
+ * Each mark gets data-ids (ids of the saved spans over it, innermost first).
  */
 export function renderHighlights(root, text, spans) {
   const cuts = new Set([0, text.length]);
@@ -33,10 +34,11 @@ export function renderHighlights(root, text, spans) {
 function markFor(piece, covering) {
   const layers = [...covering].sort((a, b) => (a.end - a.start) - (b.end - b.start) || a.id - b.id);
   const claims = layers.filter((s) => s.kind === 'claim');
+  const corrections = layers.filter((s) => s.kind === 'correction');
   const mark = document.createElement('mark');
   mark.className = 'hl';
   mark.textContent = piece;
-  mark.dataset.ids = layers.map((s) => s.id).join(' ');
+  mark.dataset.ids = layers.filter((s) => s.kind !== 'draft').map((s) => s.id).join(' ');
   if (claims.length) {
     mark.classList.add('hl-claim');
     mark.style.setProperty('--hl', claims[0].colour);
@@ -45,7 +47,8 @@ function markFor(piece, covering) {
       mark.style.setProperty('--hl2', claims[1].colour);
     }
   }
-  if (claims.length < layers.length) mark.classList.add('hl-correction');
+  if (corrections.length) mark.classList.add('hl-correction');
+  if (layers.some((s) => s.kind === 'draft')) mark.classList.add('hl-draft');
   return mark;
 }
 
