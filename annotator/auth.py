@@ -59,7 +59,7 @@ def authenticate(db, username, password):
 def load_logged_in_user():
     user_id = session.get("user_id")
     g.user = None
-    if user_id is not None:
+    if user_id is not None and request.endpoint != "static":
         rows = list(get_db()["users"].rows_where("id = ? AND active = 1", [user_id]))
         g.user = rows[0] if rows else None
 
@@ -92,6 +92,8 @@ def _safe_next(target):
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    if g.user is not None and request.method == "GET":
+        return redirect(url_for("articles.index"))
     form = LoginForm()
     if form.validate_on_submit():
         user = authenticate(get_db(), form.username.data, form.password.data)

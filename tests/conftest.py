@@ -45,7 +45,7 @@ class Session:
         self.client = client
 
     def csrf_token(self, path="/login"):
-        html = self.client.get(path).get_data(as_text=True)
+        html = self.client.get(path, follow_redirects=True).get_data(as_text=True)
         return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
 
     def login(self, username="alice", password=PASSWORD):

@@ -79,3 +79,15 @@ def test_create_user_rejects_taken_names_and_short_passwords(db):
     with pytest.raises(BadRequest, match="role"):
         create_user(db, "carol", PASSWORD, role="king")
     assert db["users"].count == 2
+
+
+def test_login_page_sends_a_logged_in_user_on(alice):
+    response = alice.client.get("/login")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_deactivated_user_is_logged_out(alice, db):
+    db.execute("UPDATE users SET active = 0 WHERE username = 'alice'")
+    db.conn.commit()
+    assert alice.client.get("/").status_code == 302
+    assert alice.api("GET", "/api/articles/1").status_code == 401
