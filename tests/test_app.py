@@ -1,7 +1,7 @@
 import sqlite3
 
 from annotator import _instance_secret_key, create_app
-from annotator.db import connect, init_db
+from annotator.db import connect
 
 
 def test_config_from_prefixed_environment(monkeypatch, tmp_path):

@@ -245,16 +245,16 @@ function openEditor(annotation, span = null, { focus = true } = {}) {
   }
   editor.hidden = false;
   editor.scrollIntoView({ block: 'nearest' });
-  if (!annotation) drawHighlights();
+  drawHighlights();
   if (focus) (annotation ? form.elements.rationale : form.elements.verdict).focus({ preventScroll: true });
 }
 
 function closeEditor() {
-  const hadDraft = state.draft && state.editingId === null;
+  const wasOpen = !editor.hidden;
   editor.hidden = true;
   state.draft = null;
   state.editingId = null;
-  if (hadDraft) drawHighlights();
+  if (wasOpen) drawHighlights();
 }
 
 function formPayload() {
@@ -335,13 +335,14 @@ function announce(message) {
 
 // ---------- Wiring ----------
 
-// A drag that starts in the text may end anywhere; one that starts in the
-// editor must not reopen it (and wipe what was typed).
-let pressedInText = false;
-root.addEventListener('mousedown', () => { pressedInText = true; });
+// A drag may start in the margin and end anywhere; one that starts in the
+// sidebar (the editor, say) must not reopen the editor and wipe what was typed.
+const sidebar = document.querySelector('.sidebar');
+let pressedOutsideSidebar = false;
+document.addEventListener('mousedown', (e) => { pressedOutsideSidebar = !sidebar.contains(e.target); });
 document.addEventListener('mouseup', (e) => {
-  if (!pressedInText) return;
-  pressedInText = false;
+  if (!pressedOutsideSidebar) return;
+  pressedOutsideSidebar = false;
   setTimeout(() => onSelectionEnd(e), 0);
 });
 root.addEventListener('keyup', (e) => { if (e.shiftKey) onSelectionEnd(e); });

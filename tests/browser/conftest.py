@@ -7,7 +7,6 @@ Run with ``python3 -m pytest tests/browser -q``. Needs ``/usr/bin/chromium``
 used.
 """
 
-import importlib.util
 import os
 import re
 import threading
@@ -18,11 +17,10 @@ from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
 from annotator import annotations as annotations_model
-from annotator import create_app
-from annotator.articles import create_article, get_article
-from annotator.auth import create_user
-from annotator.db import connect, get_db, init_db
-from annotator.demo import DEMO_TITLE, demo_text
+from annotator.articles import get_article
+from annotator.db import connect, get_db
+from annotator.demo import DEMO_TITLE
+from tests.conftest import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -39,20 +37,6 @@ TIMEOUT_MS = 5_000
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
-
-
-def _load_unit_test_conftest():
-    """tests/conftest.py as a module of its own (``tests`` is not a package, and
-    every conftest is called ``conftest``), for its PASSWORD and EMOJI_TEXT."""
-    spec = importlib.util.spec_from_file_location("_annotator_unit_conftest", REPO / "tests" / "conftest.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_unit = _load_unit_test_conftest()
-PASSWORD = _unit.PASSWORD
-EMOJI_TEXT = _unit.EMOJI_TEXT
 
 
 def utf16_len(s):
@@ -112,21 +96,15 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(tmp_path):
-    """The app on a free port of 127.0.0.1 with a fresh database: users alice
-    and bob (password tests.conftest.PASSWORD), the demo article and an emoji
-    article. Stopped after the test."""
-    app = create_app({
-        "TESTING": True,
-        "DATABASE": str(tmp_path / "browser.sqlite3"),
-        "SECRET_KEY": "browser-tests-only",
-    })
-    with app.app_context():
-        db = get_db()
-        init_db(db)
-        users = {name: create_user(db, name, PASSWORD) for name in ("alice", "bob")}
-        demo_id = create_article(db, DEMO_TITLE, demo_text(), "https://example.org/venezuela")
-        emoji_id = create_article(db, "Emoji", EMOJI_TEXT)
+def live_server(app):
+    """The test app (tests/conftest.py: users alice and bob, the demo article
+    and the emoji article, in a fresh database) on a free port of 127.0.0.1.
+    Stopped after the test."""
+    db = connect(app.config["DATABASE"])
+    users = {row["username"]: row["id"] for row in db["users"].rows}
+    demo_id = next(db["articles"].rows_where("title = ?", [DEMO_TITLE]))["id"]
+    emoji_id = next(db["articles"].rows_where("title = 'Emoji'"))["id"]
+    db.close()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="live-server", daemon=True)
     thread.start()
@@ -312,21 +290,37 @@ class ArticlePage:
             assert 0 <= rect["top"] and rect["bottom"] <= edges["viewportHeight"], (
                 f"the {name} character of [{start}, {end}) is outside the viewport: {rect}"
             )
+        # The page redraws the text once the editor opens (which drops the
+        # browser's selection), so note what was selected as the button rises.
+        self.page.evaluate("""() => window.addEventListener('mouseup', () => {
+            window.__selectedAtMouseUp = window.getSelection().toString();
+        }, { capture: true, once: true })""")
         mouse = self.page.mouse
         mouse.move(first["left"] + 1, first["top"] + first["height"] / 2)
         mouse.down()
         mouse.move(last["right"] - 1, last["top"] + last["height"] / 2, steps=steps)
         mouse.up()
+        return self.page.evaluate("() => window.__selectedAtMouseUp")
 
     def select_text(self, needle, occurrence=0):
-        """Drag over `needle` in the article and wait for the editor to show it."""
+        """Drag over `needle` in the article and wait for the editor to show it
+        and the text to show it as the draft highlight."""
         start, end = self.find(needle, occurrence)
-        self.drag_select(start, end)
+        selected = self.drag_select(start, end)
+        assert selected == needle, f"the drag selected {selected!r}, not {needle!r}"
         expect(self.editor).to_be_visible()
         expect(self.page.locator("#editor-quote")).to_have_text(needle)
+        self.expect_draft(needle)
 
-    def selection_text(self):
-        return self.page.evaluate("() => window.getSelection().toString()")
+    def expect_draft(self, quote):
+        """The span being annotated is drawn as dashed 'draft' marks (or, with
+        quote None, there are none)."""
+        drafts = self.page.locator("#article-text mark.hl-draft")
+        if quote is None:
+            expect(drafts).to_have_count(0)
+        else:
+            expect(drafts).not_to_have_count(0)
+            assert "".join(drafts.all_text_contents()) == quote
 
     # -- the editor
 
@@ -384,6 +378,11 @@ class ArticlePage:
 
     def mark_locator(self, annotation_id):
         return self.page.locator(f'#article-text mark.hl[data-ids~="{annotation_id}"]')
+
+    @property
+    def saved_marks(self):
+        """Marks of saved annotations (not the draft's own)."""
+        return self.page.locator('#article-text mark.hl:not([data-ids=""])')
 
     def assert_highlighted(self, annotation):
         """The marks of `annotation` (API shape) cover exactly its span."""

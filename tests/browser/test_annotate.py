@@ -21,10 +21,10 @@ def test_correction_and_claim_saved_highlighted_and_listed(live_server, open_pag
     # A correction on the typo.
     alice.select_text("no fiends")
     expect(alice.page.locator("#editor-title")).to_have_text("New annotation")
-    assert alice.selection_text() == "no fiends"
     alice.fill_correction("typo", "no friends")
     alice.save()
     expect(alice.cards).to_have_count(1)
+    alice.expect_draft(None)
 
     # A claim with a verdict, a rationale and two sources.
     alice.select_text(FOLLOWED_SUIT)
@@ -74,13 +74,15 @@ def test_correction_and_claim_saved_highlighted_and_listed(live_server, open_pag
     page.screenshot(path=str(artifacts / "article-annotated.png"), full_page=True)
 
 
-def test_emoji_article_offsets_are_code_points(live_server, open_page):
+def test_emoji_article_offsets_are_code_points(live_server, open_page, artifacts):
     text = live_server.text(live_server.emoji_id)
     alice = open_page("alice", live_server.emoji_id)
     assert alice.text_content() == text
 
     saved = []
-    for word, verdict in (("check", "true"), ("said", "false"), ("🇻🇪 paragraph", "mixed")):
+    # Words after astral characters, a span starting on a flag (two astral
+    # characters) and one ending on an emoji.
+    for word, verdict in (("check", "true"), ("said", "false"), ("🇻🇪 paragraph", "mixed"), ("Fact 👍", "false")):
         alice.select_text(word)
         alice.fill_claim(verdict)
         alice.save()
@@ -99,6 +101,7 @@ def test_emoji_article_offsets_are_code_points(live_server, open_page):
     assert alice.find("check")[0] == text.index("check") + 1
     assert alice.find("said")[0] == text.index("said") + 1
     assert alice.text_content() == text
+    alice.page.screenshot(path=str(artifacts / "emoji-annotated.png"))
 
 
 def _mid_line_space(alice, candidates):
@@ -128,12 +131,14 @@ def test_selection_trimmed_across_paragraphs(live_server, open_page):
     # The demo text is all in the Basic Multilingual Plane: UTF-16 == code points.
     assert len(text) == len(text.encode("utf-16-le")) // 2
 
-    alice.drag_select(start, end_space + 1)
+    selected = alice.drag_select(start, end_space + 1)
+    # The browser selected the spaces at both ends...
+    assert selected == text[start:end_space + 1], repr(selected)
     expect(alice.editor).to_be_visible()
-    selected = alice.selection_text()
-    assert selected.startswith(" ") and selected.endswith(" "), repr(selected)
+    # ...the page trims them.
     expected = text[start + 1:end_space]
     expect(alice.page.locator("#editor-quote")).to_have_text(expected)
+    alice.expect_draft(expected)
     alice.fill_claim("unverifiable", "Spans two paragraphs.")
     alice.save()
 
@@ -167,7 +172,8 @@ def test_save_error_shown_and_nothing_stored(live_server, open_page):
     expect(alice.cards).to_have_count(0)
     assert alice.api_annotations() == []
     assert live_server.stored(live_server.demo_id) == []
-    expect(alice.page.locator("#article-text mark")).to_have_count(0)
+    expect(alice.saved_marks).to_have_count(0)
+    alice.expect_draft("gave 72 hours")
     assert len(posts) == 1
 
     # What was typed is kept; fixing the source saves it.
@@ -177,6 +183,22 @@ def test_save_error_shown_and_nothing_stored(live_server, open_page):
     [stored] = alice.api_annotations()
     assert stored["exact"] == "gave 72 hours"
     assert stored["sources"] == ["https://example.org/ok"]
+    alice.expect_draft(None)
+
+    # A second claim by the same author on exactly the same words is refused.
+    alice.select_text("gave 72 hours")
+    alice.fill_claim("true")
+    with alice.page.expect_response(lambda r: r.request.method == "POST" and "/annotations" in r.url) as answer:
+        alice.save_button.click()
+    assert answer.value.status == 409
+    expect(error).to_contain_text("You already have a claim on exactly this text")
+    expect(alice.editor).to_be_visible()
+    assert [a["id"] for a in alice.api_annotations()] == [stored["id"]]
+    # Cancel closes the editor and removes the draft highlight.
+    alice.page.locator("#editor-cancel").click()
+    expect(alice.editor).to_be_hidden()
+    alice.expect_draft(None)
+    alice.assert_highlighted(stored)
 
 
 def _double_click(alice):
@@ -210,3 +232,33 @@ def test_double_save_stores_one_annotation(live_server, open_page):
         assert len(stored) == n
         assert [a["exact"] for a in stored if a["exact"] == quote] == [quote]
     assert len(live_server.stored(live_server.demo_id)) == 2
+
+
+def _next_task(page):
+    """Let the page run what its mouseup handler queued (a setTimeout 0)."""
+    page.evaluate("() => new Promise((resolve) => setTimeout(resolve, 0))")
+
+
+def test_drag_from_left_margin_opens_editor(live_server, open_page):
+    text = live_server.text(live_server.demo_id)
+    alice = open_page("alice", live_server.demo_id)
+    quote = "He said the country"
+    start, end = alice.find(quote)
+    edges = alice.span_edges(start, end)
+    first, last = edges["first"], edges["last"]
+    assert abs(first["top"] - last["top"]) < 1, "the quote should be on one line"
+    reader = alice.page.locator("article.reader").bounding_box()
+    margin_x = (reader["x"] + first["left"]) / 2  # in the reader's padding, left of the line
+    assert reader["x"] < margin_x < first["left"] - 5
+    page = alice.page
+    page.evaluate("""() => window.addEventListener('mouseup', () => {
+        window.__selectedAtMouseUp = window.getSelection().toString();
+    }, { capture: true, once: true })""")
+    page.mouse.move(margin_x, first["top"] + first["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(last["right"] - 1, last["top"] + last["height"] / 2, steps=8)
+    page.mouse.up()
+    assert page.evaluate("() => window.__selectedAtMouseUp") == quote == text[start:end]
+    _next_task(page)
+    assert alice.editor.is_visible(), "the article text is selected, yet no editor opened"
+    expect(page.locator("#editor-quote")).to_have_text(quote)

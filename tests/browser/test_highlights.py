@@ -180,3 +180,36 @@ def test_article_text_is_exactly_the_stored_text(live_server, open_page, article
     alice.page.locator("#author-filter").select_option("mine")
     expect(alice.cards).to_have_count(sum(1 for a in stored if a["author"] == "alice"))
     assert alice.text_content() == api_text
+
+
+def test_draft_highlight_follows_the_editor(live_server, open_page):
+    demo = live_server.demo_id
+    alice = open_page("alice", demo)
+    alice.select_text("no fiends")
+    alice.page.keyboard.press("Escape")
+    expect(alice.editor).to_be_hidden()
+    alice.expect_draft(None)
+    alice.select_text("no fiends")
+    alice.page.locator("#editor-cancel").click()
+    expect(alice.editor).to_be_hidden()
+    alice.expect_draft(None)
+    # A new selection moves the draft.
+    alice.select_text("no fiends")
+    alice.select_text("historic battle")
+    assert alice.text_content() == live_server.text(demo)
+
+
+def test_editing_an_annotation_drops_the_draft_highlight(live_server, open_page):
+    demo = live_server.demo_id
+    claim = live_server.add_annotation("alice", demo, GAVE, verdict="true")
+    alice = open_page("alice", demo)
+    alice.select_text("no fiends")
+    alice.card(claim).locator("button.edit").click()
+    expect(alice.page.locator("#editor-title")).to_have_text("Edit annotation")
+    expect(alice.page.locator("#editor-quote")).to_have_text(GAVE)
+    # The click handler has run (the title changed in it): no waiting needed.
+    stale = alice.page.locator("#article-text mark.hl-draft")
+    assert stale.count() == 0, f"the old draft is still drawn on {stale.all_text_contents()}"
+    alice.page.locator("#editor-cancel").click()
+    expect(alice.editor).to_be_hidden()
+    assert stale.count() == 0, f"after Cancel the old draft is still drawn on {stale.all_text_contents()}"
