@@ -119,14 +119,11 @@ def export_csv_command(article_id, output):
             get_article(db, article_id)
         except AppError as e:
             raise click.ClickException(e.message)
-    if output:
-        with open(output, "w", encoding="utf-8", newline="") as f:
-            f.writelines(iter_csv(db, article_id))
-        current_app.logger.info("Wrote %s", output)
-    else:
-        stdout = click.get_binary_stream("stdout")
+    # Binary, so rows keep their CRLF ends and UTF-8 whatever the locale; a file
+    # is written aside and renamed, so a failed export leaves no partial file.
+    with click.open_file(output or "-", "wb", atomic=bool(output)) as out:
         for chunk in iter_csv(db, article_id):
-            stdout.write(chunk.encode("utf-8"))
+            out.write(chunk.encode("utf-8"))
 
 
 def init_app(app):

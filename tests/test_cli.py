@@ -55,8 +55,8 @@ def test_export_csv_to_stdout_and_file(runner, alice, db, tmp_path):
     assert rows[0]["quote"] == "Maduro" and rows[0]["rationale"] == "'-2 is negative"
     out = tmp_path / "out.csv"
     assert runner.invoke(args=["export-csv", "--article", "1", "--output", str(out)]).exit_code == 0
-    assert out.read_bytes().decode("utf-8") == result.output_bytes.decode("utf-8").replace("\n", "\r\n").replace("\r\r\n", "\r\n")
-    assert len(list(csv.DictReader(open(out, encoding="utf-8", newline="")))) == 1
+    assert out.read_bytes() == result.stdout_bytes  # one article here, so the same rows
+    assert out.read_bytes().count(b"\r\n") == 2
     result = runner.invoke(args=["export-csv", "--article", "42"])
     assert result.exit_code != 0 and "no article 42" in result.output
 
