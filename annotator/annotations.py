@@ -12,17 +12,16 @@ optional ``rationale``).
 import json
 import sqlite3
 from contextlib import contextmanager
-from urllib.parse import urlsplit
 
 from .db import now
 from .errors import BadRequest, Conflict, Forbidden, NotFound
 from .text import AnchorError, check_span, position_selector, quote_selector
+from .urls import MAX_URL, is_http_url
 
 KINDS = ("claim", "correction")
 MAX_RATIONALE = 20_000
 MAX_CORRECTION = 20_000
 MAX_SOURCES = 50
-MAX_URL = 2_000
 
 _SELECT = """
 SELECT annotations.*, users.username AS author
@@ -78,21 +77,36 @@ def update_annotation(db, article, annotation, patch):
 
     The merged annotation is checked as a whole, so a patch can change the
     kind, the body or the span (``start``, ``end`` and ``exact`` together).
+    ``version`` in the patch, if given, must be the stored one: otherwise
+    someone saved in between and Conflict is raised rather than overwrite it.
     """
     if not isinstance(patch, dict):
         raise BadRequest("Send a JSON object with the fields to change.")
     span_keys = {"start", "end", "exact"} & patch.keys()
     if span_keys and span_keys != {"start", "end", "exact"}:
         raise BadRequest("To move an annotation send start, end and exact together.")
+    version = patch.pop("version", annotation["version"])
     merged = {key: annotation[key] for key in _STORED_INPUTS}
     merged["sources"] = json.loads(annotation["sources"])
     if patch.get("kind", annotation["kind"]) != annotation["kind"]:
         merged.update(verdict=None, correction_type=None, correction=None)
     merged.update(patch)
     fields = clean(db, article["text"], merged)
-    fields.update(article_id=annotation["article_id"], author_id=annotation["author_id"], updated_at=now())
+    if all(annotation[key] == value for key, value in fields.items()) and version == annotation["version"]:
+        return annotation  # nothing to change
+    fields.update(article_id=annotation["article_id"], author_id=annotation["author_id"],
+                  updated_at=now(), version=annotation["version"] + 1)
     with _writing(db, fields, exclude_id=annotation["id"]):
-        db["annotations"].update(annotation["id"], fields)
+        assignments = ", ".join(f'"{key}" = ?' for key in fields)
+        changed = db.execute(
+            f"UPDATE annotations SET {assignments} WHERE id = ? AND version = ?",
+            [*fields.values(), annotation["id"], version],
+        ).rowcount
+        if not changed:
+            raise Conflict(
+                "This annotation was changed elsewhere since you opened it, so your edit was not saved. "
+                "Reload the page to see the latest version."
+            )
     return get_annotation(db, annotation["id"])
 
 
@@ -145,6 +159,8 @@ def clean(db, text, data):
         if not isinstance(data.get("correction"), str):
             raise BadRequest('correction must be the suggested replacement text (use "" to suggest deleting the span).')
         fields["correction"] = _string(data, "correction", MAX_CORRECTION)
+        if fields["correction"] == exact:
+            raise BadRequest("The replacement is the same as the text; change it, or save a claim instead.")
         _refuse_other_kind(data, ("verdict",), "correction")
     return fields
 
@@ -184,11 +200,10 @@ def _sources(value):
         url = raw.strip()
         if not url:
             continue
-        parts = urlsplit(url)
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
-            raise BadRequest(f"The source {raw!r} is not an http(s) URL.")
         if len(url) > MAX_URL:
             raise BadRequest(f"A source URL is longer than {MAX_URL:,} characters.")
+        if not is_http_url(url):
+            raise BadRequest(f"The source “{url}” is not an http(s) URL.")
         if url not in urls:
             urls.append(url)
     if len(urls) > MAX_SOURCES:
@@ -239,6 +254,7 @@ def to_json(row):
         "sources": json.loads(row["sources"]),
         "author": row["author"],
         "author_id": row["author_id"],
+        "version": row["version"],
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
         "target": {

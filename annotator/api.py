@@ -4,6 +4,8 @@ Offsets in and out are Unicode code point offsets into the article's canonical
 text; the browser converts from its UTF-16 counts before it calls us.
 """
 
+import json
+
 from flask import Blueprint, g, jsonify, request
 
 from . import annotations, articles
@@ -15,9 +17,19 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 
 def json_body():
-    data = request.get_json(silent=True)
+    """The request's JSON; BadRequest if it is missing, malformed, absurdly
+    nested, or holds text that is not valid Unicode (lone surrogates such as
+    "\\ud800", which JSON allows but UTF-8 cannot store)."""
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        data = None
     if data is None:
         raise BadRequest("Send a JSON body with Content-Type: application/json.")
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequest("The request holds text that is not valid Unicode (a lone surrogate); nothing was saved.")
     return data
 
 
@@ -27,13 +39,13 @@ def list_articles():
     return jsonify(articles.list_articles(get_db()))
 
 
-@bp.get("/articles/<int:article_id>")
+@bp.get("/articles/<id:article_id>")
 @login_required
 def get_article(article_id):
     return jsonify(articles.to_json(articles.get_article(get_db(), article_id)))
 
 
-@bp.get("/articles/<int:article_id>/annotations")
+@bp.get("/articles/<id:article_id>/annotations")
 @login_required
 def list_annotations(article_id):
     db = get_db()
@@ -41,7 +53,7 @@ def list_annotations(article_id):
     return jsonify([annotations.to_json(r) for r in annotations.list_annotations(db, article_id)])
 
 
-@bp.post("/articles/<int:article_id>/annotations")
+@bp.post("/articles/<id:article_id>/annotations")
 @login_required
 def create_annotation(article_id):
     db = get_db()
@@ -50,13 +62,13 @@ def create_annotation(article_id):
     return jsonify(annotations.to_json(row)), 201
 
 
-@bp.get("/annotations/<int:annotation_id>")
+@bp.get("/annotations/<id:annotation_id>")
 @login_required
 def get_annotation(annotation_id):
     return jsonify(annotations.to_json(annotations.get_annotation(get_db(), annotation_id)))
 
 
-@bp.patch("/annotations/<int:annotation_id>")
+@bp.patch("/annotations/<id:annotation_id>")
 @login_required
 def update_annotation(annotation_id):
     db = get_db()
@@ -66,7 +78,7 @@ def update_annotation(annotation_id):
     return jsonify(annotations.to_json(row))
 
 
-@bp.delete("/annotations/<int:annotation_id>")
+@bp.delete("/annotations/<id:annotation_id>")
 @login_required
 def delete_annotation(annotation_id):
     db = get_db()

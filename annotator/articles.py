@@ -1,7 +1,6 @@
 """Articles: storing them in canonical form, listing them, and their pages."""
 
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import click
 from flask.cli import with_appcontext
@@ -13,6 +12,7 @@ from .db import get_db, now
 from .errors import AppError, BadRequest, NotFound
 from .forms import MAX_TITLE, ArticleForm
 from .text import canonicalize
+from .urls import is_http_url
 
 bp = Blueprint("articles", __name__)
 
@@ -27,19 +27,19 @@ def create_article(db, title, text, url=None, created_by=None):
     ``text.canonicalize``); url: an http(s) URL or None; created_by: user id.
     Raises BadRequest when the title or text is empty or the URL is not http(s).
     """
-    title = " ".join((title or "").split())
-    if not title or len(title) > MAX_TITLE:
-        raise BadRequest(f"An article needs a title of 1 to {MAX_TITLE} characters.")
-    url = (url or "").strip() or None
-    if url:
-        parts = urlsplit(url)
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-            raise BadRequest(f"The source URL {url!r} is not an http(s) URL.")
     text = canonicalize(text)
     if not text.strip():
         raise BadRequest("The article has no text.")
     if "\x00" in text:
         raise BadRequest("The article text contains NUL characters; is it a binary file?")
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES:
+        raise BadRequest(f"The article is longer than {MAX_TEXT_BYTES // 1_000_000} MB of text.")
+    title = " ".join((title or "").split())
+    if not title or len(title) > MAX_TITLE:
+        raise BadRequest(f"An article needs a title of 1 to {MAX_TITLE} characters.")
+    url = (url or "").strip() or None
+    if url and not is_http_url(url):
+        raise BadRequest(f"The source URL “{url}” is not an http(s) URL.")
     with db.atomic():
         return db["articles"].insert(
             {"title": title, "url": url, "text": text, "created_by": created_by, "created_at": now()}
@@ -111,7 +111,7 @@ def new():
     return render_template("article_new.html", form=form), status
 
 
-@bp.route("/articles/<int:article_id>")
+@bp.route("/articles/<id:article_id>")
 @login_required
 def show(article_id):
     db = get_db()

@@ -13,6 +13,10 @@ from flask.cli import with_appcontext
 from flask import current_app, g
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
+from werkzeug.routing import IntegerConverter
+
+#: The largest id SQLite can store; larger numbers in a URL or a command are not ids.
+MAX_ROW_ID = 2**63 - 1
 
 #: Seconds a writer waits for another writer's lock before giving up.
 BUSY_TIMEOUT = 10
@@ -40,9 +44,11 @@ DEFAULT_CORRECTION_TYPES = [
     ("fact", "Wrong fact"),
 ]
 
+# Ids use AUTOINCREMENT so a deleted row's id is never given again: a page
+# still showing the old row must not edit or delete its successor.
 SCHEMA = """
 CREATE TABLE users (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     username TEXT NOT NULL UNIQUE COLLATE NOCASE,
     password_hash TEXT NOT NULL,
     role TEXT NOT NULL DEFAULT 'reviewer' CHECK (role IN ('reviewer', 'editor', 'admin')),
@@ -50,7 +56,7 @@ CREATE TABLE users (
     created_at TEXT NOT NULL
 );
 CREATE TABLE articles (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     title TEXT NOT NULL,
     url TEXT,
     text TEXT NOT NULL,
@@ -69,7 +75,7 @@ CREATE TABLE correction_types (
     position INTEGER NOT NULL UNIQUE
 );
 CREATE TABLE annotations (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     article_id INTEGER NOT NULL REFERENCES articles(id),
     author_id INTEGER NOT NULL REFERENCES users(id),
     kind TEXT NOT NULL CHECK (kind IN ('claim', 'correction')),
@@ -83,6 +89,7 @@ CREATE TABLE annotations (
     correction TEXT,
     rationale TEXT NOT NULL DEFAULT '',
     sources TEXT NOT NULL DEFAULT '[]',
+    version INTEGER NOT NULL DEFAULT 1,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     CHECK (0 <= start AND start < "end"),
@@ -119,10 +126,20 @@ def connect(path):
     return db
 
 
+#: Database paths this process has already brought up to date.
+_migrated = set()
+
+
 def get_db():
-    """The request's Database, opened on first use and closed at teardown."""
+    """The request's (or command's) Database, opened on first use and closed at
+    teardown. The first use in a process applies pending migrations, so no
+    command can write into a database that lacks its tables."""
     if "db" not in g:
-        g.db = connect(current_app.config["DATABASE"])
+        path = current_app.config["DATABASE"]
+        g.db = connect(path)
+        if path not in _migrated:
+            init_db(g.db)
+            _migrated.add(path)
     return g.db
 
 
@@ -150,6 +167,16 @@ def init_db_command():
     click.echo(f"Database ready: {current_app.config['DATABASE']}")
 
 
+class RowIdConverter(IntegerConverter):
+    """``<id:name>`` in a route: a SQLite row id, 1 to 2**63 - 1; anything else is a 404."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=MAX_ROW_ID)
+
+
 def init_app(app):
+    """Wire connections, the ``id`` URL converter and init-db into ``app``
+    (before any blueprint, whose routes use the converter)."""
+    app.url_map.converters["id"] = RowIdConverter
     app.teardown_appcontext(close_db)
     app.cli.add_command(init_db_command)

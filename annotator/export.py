@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app
 
 from .articles import get_article
 from .auth import login_required
-from .db import connect, get_db
+from .db import MAX_ROW_ID, connect, get_db
 from .errors import AppError
 
 bp = Blueprint("export", __name__)
@@ -100,7 +100,7 @@ def export_all():
     return csv_response(None, "annotations.csv")
 
 
-@bp.route("/articles/<int:article_id>/export.csv")
+@bp.route("/articles/<id:article_id>/export.csv")
 @login_required
 def export_article(article_id):
     get_article(get_db(), article_id)
@@ -109,7 +109,7 @@ def export_article(article_id):
 
 @click.command("export-csv")
 @with_appcontext
-@click.option("--article", "article_id", type=int, help="Only this article's annotations.")
+@click.option("--article", "article_id", type=click.IntRange(1, MAX_ROW_ID), help="Only this article's annotations.")
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), help="File to write (default: stdout).")
 def export_csv_command(article_id, output):
     """Export annotations as CSV (UTF-8, RFC 4180)."""
@@ -121,9 +121,12 @@ def export_csv_command(article_id, output):
             raise click.ClickException(e.message)
     # Binary, so rows keep their CRLF ends and UTF-8 whatever the locale; a file
     # is written aside and renamed, so a failed export leaves no partial file.
-    with click.open_file(output or "-", "wb", atomic=bool(output)) as out:
-        for chunk in iter_csv(db, article_id):
-            out.write(chunk.encode("utf-8"))
+    try:
+        with click.open_file(output or "-", "wb", atomic=bool(output)) as out:
+            for chunk in iter_csv(db, article_id):
+                out.write(chunk.encode("utf-8"))
+    except OSError as e:
+        raise click.ClickException(f"Cannot write {output or 'to stdout'}: {e.strerror or e}")
 
 
 def init_app(app):

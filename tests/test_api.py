@@ -186,3 +186,70 @@ def test_oversized_request_is_413(app, alice):
     response = alice.api("POST", "/api/articles/1/annotations", json={"rationale": "x" * 2000})
     assert response.status_code == 413
     assert "too large" in response.get_json()["error"]
+
+
+def test_deleted_ids_are_never_reused(alice, text):
+    """Regression: a new annotation took a deleted one's id, so a stale tab edited the wrong one."""
+    first = alice.api("POST", "/api/articles/1/annotations", json=claim(text, "Maduro")).get_json()
+    alice.api("DELETE", f"/api/annotations/{first['id']}")
+    second = alice.api("POST", "/api/articles/1/annotations", json=claim(text, "Brazil")).get_json()
+    assert second["id"] != first["id"]
+    stale = alice.api("PATCH", f"/api/annotations/{first['id']}", json={"rationale": "meant for Maduro"})
+    assert stale.status_code == 404
+    assert alice.api("GET", f"/api/annotations/{second['id']}").get_json()["rationale"] == ""
+
+
+def test_lone_surrogates_are_refused(alice, db, text):
+    """Regression: a source holding \\ud800 was stored and then broke every CSV export."""
+    body = claim(text, "Maduro")
+    for field, value in (("sources", ["https://a.example/\ud800"]), ("rationale", "bad \udfff")):
+        response = alice.api("POST", "/api/articles/1/annotations", json={**body, field: value})
+        assert response.status_code == 400
+        assert "not valid Unicode" in response.get_json()["error"]
+    assert db["annotations"].count == 0
+    assert alice.client.get("/export.csv").status_code == 200
+
+
+def test_stale_edit_is_a_conflict_not_a_lost_update(alice, text):
+    """Regression: saving an older copy from a second tab silently wiped the first tab's rationale."""
+    saved = alice.api("POST", "/api/articles/1/annotations", json=claim(text, "Maduro")).get_json()
+    assert saved["version"] == 1
+    first = alice.api("PATCH", f"/api/annotations/{saved['id']}", json={"rationale": "checked", "version": 1})
+    assert first.status_code == 200 and first.get_json()["version"] == 2
+    second = alice.api("PATCH", f"/api/annotations/{saved['id']}", json={"verdict": "true", "rationale": "", "version": 1})
+    assert second.status_code == 409 and "changed elsewhere" in second.get_json()["error"]
+    assert alice.api("GET", f"/api/annotations/{saved['id']}").get_json()["rationale"] == "checked"
+
+
+def test_empty_edit_changes_nothing(alice, text):
+    saved = alice.api("POST", "/api/articles/1/annotations", json=claim(text, "Maduro")).get_json()
+    response = alice.api("PATCH", f"/api/annotations/{saved['id']}", json={})
+    assert response.status_code == 200 and response.get_json() == saved
+
+
+def test_correction_must_change_the_text(alice, db, text):
+    response = alice.api("POST", "/api/articles/1/annotations", json=correction(text, "no fiends", "no fiends"))
+    assert response.status_code == 400 and "same as the text" in response.get_json()["error"]
+
+
+@pytest.mark.parametrize("path", [
+    "/api/annotations/99999999999999999999999", "/api/articles/99999999999999999999999",
+    "/api/articles/99999999999999999999999/annotations", "/articles/99999999999999999999999",
+    "/articles/99999999999999999999999/export.csv", "/api/annotations/0",
+])
+def test_ids_beyond_sqlite_range_are_404(alice, path):
+    """Regression: an id above 2**63-1 raised OverflowError, a 500."""
+    assert alice.client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("source", ["https://[::1/", "https://a.example:99999/", "http:///path", "https://a b.example/"])
+def test_malformed_source_urls_are_400(alice, text, source):
+    response = alice.api("POST", "/api/articles/1/annotations", json=claim(text, "Maduro", sources=[source]))
+    assert response.status_code == 400 and "not an http(s) URL" in response.get_json()["error"]
+
+
+def test_deeply_nested_json_is_400(alice):
+    body = "[" * 100_000 + "]" * 100_000
+    response = alice.client.post("/api/articles/1/annotations", data=body, content_type="application/json",
+                                 headers={"X-CSRFToken": alice.csrf_token("/")})
+    assert response.status_code == 400 and "JSON" in response.get_json()["error"]

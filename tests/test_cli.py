@@ -69,3 +69,37 @@ def test_demo_seeds_once(runner, db):
     assert second.exit_code == 0
     assert db["articles"].count == 2  # the fixture already holds the demo article
     assert db["annotations"].count == 2  # the teammate's two, made once
+
+
+def test_commands_on_a_new_database_create_its_tables_first(tmp_path, monkeypatch):
+    """Regression: import-article before init-db made a table without ids and broke the database."""
+    from annotator import create_app
+
+    app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "new.sqlite3"), "SECRET_KEY": "x"})
+    runner = app.test_cli_runner()
+    story = tmp_path / "story.txt"
+    story.write_text("Body text.")
+    result = runner.invoke(args=["import-article", str(story), "--title", "T"])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    assert runner.invoke(args=["create-user", "zoe", "--password", PASSWORD]).exit_code == 0
+    assert runner.invoke(args=["demo", "--no-serve"]).exit_code == 0
+
+
+def test_export_csv_bad_arguments_are_messages_not_tracebacks(runner, tmp_path):
+    result = runner.invoke(args=["export-csv", "--article", "99999999999999999999999"])
+    assert result.exit_code == 2 and "not in the range" in result.output
+    result = runner.invoke(args=["export-csv", "--output", str(tmp_path / "missing" / "x.csv")])
+    assert result.exit_code == 1 and "Cannot write" in result.output
+    assert not (tmp_path / "missing").exists()
+
+
+def test_import_article_bad_url_and_empty_file_messages(runner, db, tmp_path):
+    story = tmp_path / "story.txt"
+    story.write_text("Body")
+    result = runner.invoke(args=["import-article", str(story), "--url", "http://[::1"])
+    assert result.exit_code == 1 and "not an http(s) URL" in result.output
+    story.write_text("   \n\n")
+    result = runner.invoke(args=["import-article", str(story)])
+    assert result.exit_code == 1 and "no text" in result.output
+    assert db["articles"].count == 2
