@@ -7,6 +7,7 @@ text; the browser converts from its UTF-16 counts before it calls us.
 import json
 
 from flask import Blueprint, g, jsonify, request
+from flask_wtf.csrf import generate_csrf
 
 from . import annotations, articles
 from .auth import login_required
@@ -31,6 +32,13 @@ def json_body():
     except UnicodeEncodeError:
         raise BadRequest("The request holds text that is not valid Unicode (a lone surrogate); nothing was saved.")
     return data
+
+
+@bp.get("/session")
+@login_required
+def current_session():
+    """Who is logged in, and a fresh CSRF token for the page to send."""
+    return jsonify(username=g.user["username"], csrf_token=generate_csrf())
 
 
 @bp.get("/articles")

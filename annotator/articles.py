@@ -99,11 +99,13 @@ def index():
 def new():
     form = ArticleForm()
     if form.validate_on_submit():
+        # An error goes under the field it is about: the file, or the text.
+        field = form.file if form.file.data else form.text
         try:
             text = decode_upload(form.file.data.read()) if form.file.data else form.text.data
             article_id = create_article(get_db(), form.title.data, text, form.url.data, g.user["id"])
         except AppError as e:
-            form.text.errors.append(e.message)
+            field.errors.append(e.message)
         else:
             flash("Article added. Select text to annotate it.", "info")
             return redirect(url_for("articles.show", article_id=article_id))

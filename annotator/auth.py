@@ -9,7 +9,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, sessi
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .db import get_db, now
-from .errors import AppError, BadRequest, Conflict
+from .errors import LOGGED_OUT, AppError, BadRequest, Conflict
 from .forms import LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -71,7 +71,7 @@ def login_required(view):
     def wrapped(**kwargs):
         if g.user is None:
             if request.path.startswith("/api/"):
-                raise AppError("Log in first.", 401)
+                raise AppError(LOGGED_OUT, 401)
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         return view(**kwargs)
 

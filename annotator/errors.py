@@ -4,7 +4,7 @@ Under ``/api/`` every error is JSON ``{"error": "..."}``; elsewhere an HTML
 page. No request ends in a bare 500 page or a traceback.
 """
 
-from flask import jsonify, render_template, request
+from flask import jsonify, render_template, request, session
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -59,8 +59,18 @@ def handle_app_error(error):
     return render_error(error.status, error.message)
 
 
+LOGGED_OUT = "You are logged out. Log in again (in another tab, to keep what you typed here), then try again."
+
+
 def handle_csrf_error(error):
-    return render_error(400, f"{error.description} Reload the page and try again.")
+    """A stale or missing CSRF token. Under /api/ the answer carries
+    ``"code": "csrf"`` so the page can fetch a fresh token and retry once;
+    when the session has ended, it is a 401 saying so."""
+    if not wants_json():
+        return render_error(400, f"{error.description} Reload the page and try again.")
+    if session.get("user_id") is None:
+        return jsonify(error=LOGGED_OUT, code="logged_out"), 401
+    return jsonify(error=f"{error.description} Reload the page and try again.", code="csrf"), 400
 
 
 def handle_http_exception(error):

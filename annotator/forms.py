@@ -3,7 +3,9 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import PasswordField, StringField, TextAreaField
-from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from .urls import is_http_url
 
 MAX_TITLE = 300
 
@@ -19,14 +21,14 @@ class ArticleForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=MAX_TITLE)])
     url = StringField(
         "Source URL",
-        validators=[Optional(), Length(max=2000), URL(message="Give a full http(s) address, or leave it empty.")],
+        validators=[Optional(), Length(max=2000)],
     )
     text = TextAreaField("Paste the article text")
     file = FileField("…or upload a .txt file", validators=[FileAllowed(["txt"], "Only .txt files can be uploaded.")])
 
     def validate_url(self, field):
-        if field.data and not field.data.lower().startswith(("http://", "https://")):
-            raise ValidationError("The source URL must start with http:// or https://.")
+        if field.data and not is_http_url(field.data.strip()):
+            raise ValidationError("Give a full address starting with http:// or https://, or leave it empty.")
 
     def validate_text(self, field):
         has_text = bool(field.data and field.data.strip())

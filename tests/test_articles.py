@@ -81,3 +81,16 @@ def test_html_in_titles_and_text_is_escaped(alice):
     page = alice.client.get(response.headers["Location"]).get_data(as_text=True)
     assert "<script>alert(1)" not in page and "<img src=x" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_upload_errors_show_under_the_file_field(alice):
+    """Regression: a bad upload's error was shown under the empty text box."""
+    response = new_article(alice, title="T", text="", file=(io.BytesIO(b"caf\xe9"), "x.txt"))
+    page = response.get_data(as_text=True)
+    assert page.index("not UTF-8") > page.index('name="file"')
+    assert page.count("not UTF-8") == 1
+
+
+def test_one_message_for_a_bad_source_url(alice):
+    response = new_article(alice, title="T", text="body", url="javascript:alert(1)")
+    assert response.get_data(as_text=True).count('class="field-error"') == 1

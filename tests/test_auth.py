@@ -1,7 +1,7 @@
 import pytest
 
 from annotator.auth import authenticate, create_user
-from annotator.errors import BadRequest, Conflict
+from annotator.errors import LOGGED_OUT, BadRequest, Conflict
 from tests.conftest import PASSWORD
 
 
@@ -45,7 +45,7 @@ def test_pages_need_login(anonymous, path):
 def test_api_needs_login_and_answers_json(anonymous, method, path):
     response = anonymous.api(method, path, json={})
     assert response.status_code == 401
-    assert response.get_json() == {"error": "Log in first."}
+    assert response.get_json()["error"] == LOGGED_OUT
 
 
 def test_next_only_redirects_within_the_site(anonymous):
@@ -91,3 +91,23 @@ def test_deactivated_user_is_logged_out(alice, db):
     db.conn.commit()
     assert alice.client.get("/").status_code == 302
     assert alice.api("GET", "/api/articles/1").status_code == 401
+
+
+def test_write_after_logout_elsewhere_says_logged_out(alice, db):
+    """Regression: a save after logging out in another tab said only 'CSRF tokens do not match'."""
+    token = alice.csrf_token("/")
+    alice.client.post("/logout", data={"csrf_token": token})
+    response = alice.api("POST", "/api/articles/1/annotations", json={}, token=token)
+    assert response.status_code == 401
+    assert response.get_json() == {"error": LOGGED_OUT, "code": "logged_out"}
+
+
+def test_stale_csrf_token_after_new_login_can_be_refreshed(alice):
+    old = alice.csrf_token("/")
+    alice.client.post("/logout", data={"csrf_token": old})
+    alice.login("alice")
+    response = alice.api("DELETE", "/api/annotations/1", token=old)
+    assert response.status_code == 400 and response.get_json()["code"] == "csrf"
+    fresh = alice.client.get("/api/session").get_json()
+    assert fresh["username"] == "alice"
+    assert alice.api("DELETE", "/api/annotations/1", token=fresh["csrf_token"]).status_code == 404

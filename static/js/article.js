@@ -1,14 +1,14 @@
 // The article page: select text -> save a claim or correction; list, filter,
 // select, edit and delete annotations. Talks to /api with the CSRF header.
 
-import { OffsetMap, rangeToSpan, spanToRange } from './offsets.js';
+import { OffsetMap, rangeToSpan } from './offsets.js';
 import { renderHighlights, marksFor } from './highlight.js';
 
 const page = JSON.parse(document.getElementById('page-data').textContent);
 const root = document.getElementById('article-text');
 const TEXT = root.textContent;
 const map = new OffsetMap(TEXT);
-const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
+let csrfToken = document.querySelector('meta[name="csrf-token"]').content;
 const verdicts = Object.fromEntries(page.verdicts.map((v) => [v.name, v]));
 const correctionTypes = Object.fromEntries(page.correction_types.map((c) => [c.name, c]));
 
@@ -25,11 +25,14 @@ const state = {
   selectedId: null,
   draft: null, // {start, end, exact} of the span being annotated
   editingId: null,
+  dirty: false, // the editor holds typing that is not saved
 };
 
 // ---------- API ----------
 
-async function api(method, path, body) {
+// A stale CSRF token (the user logged in again in another tab, say) is
+// renewed once and the request retried, so typed work is not lost.
+async function api(method, path, body, retried = false) {
   const options = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin' };
   if (method !== 'GET') options.headers['X-CSRFToken'] = csrfToken;
   if (body !== undefined) {
@@ -45,6 +48,10 @@ async function api(method, path, body) {
   if (response.status === 204) return null;
   const data = await response.json().catch(() => null);
   if (!response.ok) {
+    if (data && data.code === 'csrf' && !retried) {
+      csrfToken = (await api('GET', '/api/session')).csrf_token;
+      return api(method, path, body, true);
+    }
     throw new Error((data && data.error) || `The server answered ${response.status}.`);
   }
   return data;
@@ -127,7 +134,7 @@ function card(a) {
   const time = el('time', 'when', a.updated_at.slice(0, 16).replace('T', ' '));
   time.dateTime = a.updated_at;
   time.title = `Created ${a.created_at}, updated ${a.updated_at} (UTC)`;
-  head.append(time);
+  head.append(time, el('span', 'ref', `#${a.id}`));
   item.append(head);
 
   if (a.kind === 'correction') {
@@ -211,7 +218,7 @@ function onSelectionEnd(event) {
     const range = selection.getRangeAt(0);
     if (range.intersectsNode(root)) {
       const span = rangeToSpan(root, range, map);
-      if (span) { openEditor(null, span, { focus: event.type !== 'keyup' }); return; }
+      if (span) { newSelection(span, event.type !== 'keyup'); return; }
     }
   }
   const mark = event.target.closest && event.target.closest('mark.hl');
@@ -220,32 +227,52 @@ function onSelectionEnd(event) {
 
 // ---------- Editor panel ----------
 
+// A new selection while a new annotation is being written moves it to the new
+// words and keeps what was typed; during an unsaved edit it is refused.
+function newSelection(span, focus) {
+  if (!editor.hidden && state.dirty) {
+    if (state.editingId !== null) {
+      editorError.textContent = 'Save or cancel this edit before starting another annotation.';
+      return;
+    }
+    state.draft = span;
+    document.getElementById('editor-quote').textContent = span.exact;
+    drawHighlights();
+    return;
+  }
+  openEditor(null, span, { focus });
+}
+
 function setKind(kind) {
   form.elements.kind.value = kind;
   editor.dataset.kind = kind;
+  // A correction starts from the words themselves, never from an empty
+  // replacement that would silently mean 'delete'.
+  if (kind === 'correction' && !form.elements.correction.value && state.draft) {
+    form.elements.correction.value = state.draft.exact;
+  }
 }
 
 function openEditor(annotation, span = null, { focus = true } = {}) {
   state.editingId = annotation ? annotation.id : null;
   state.draft = annotation ? { start: annotation.start, end: annotation.end, exact: annotation.exact } : span;
   form.reset();
+  state.dirty = false;
   editorError.textContent = '';
   document.getElementById('editor-title').textContent = annotation ? 'Edit annotation' : 'New annotation';
   document.getElementById('editor-quote').textContent = state.draft.exact;
-  setKind(annotation ? annotation.kind : 'claim');
   if (annotation) {
     if (annotation.verdict) form.elements.verdict.value = annotation.verdict;
     if (annotation.correction_type) form.elements.correction_type.value = annotation.correction_type;
     form.elements.correction.value = annotation.correction ?? '';
     form.elements.rationale.value = annotation.rationale;
     form.elements.sources.value = annotation.sources.join('\n');
-    select(annotation.id);
-  } else {
-    form.elements.correction.value = span.exact;
   }
+  setKind(annotation ? annotation.kind : 'claim');
   editor.hidden = false;
   editor.scrollIntoView({ block: 'nearest' });
   drawHighlights();
+  if (annotation) select(annotation.id, { scrollText: true });
   if (focus) (annotation ? form.elements.rationale : form.elements.verdict).focus({ preventScroll: true });
 }
 
@@ -254,6 +281,7 @@ function closeEditor() {
   editor.hidden = true;
   state.draft = null;
   state.editingId = null;
+  state.dirty = false;
   if (wasOpen) drawHighlights();
 }
 
@@ -276,12 +304,18 @@ async function save(event) {
   event.preventDefault();
   const button = form.querySelector('button[type="submit"]');
   if (button.disabled) return;
+  if (form.elements.kind.value === 'claim' && !form.elements.verdict.value) {
+    editorError.textContent = 'Choose a verdict.';
+    form.elements.verdict.focus();
+    return;
+  }
   button.disabled = true;
   editorError.textContent = '';
   try {
     let saved;
     if (state.editingId !== null) {
-      saved = await api('PATCH', `/api/annotations/${state.editingId}`, formPayload());
+      const { version } = state.annotations.find((a) => a.id === state.editingId);
+      saved = await api('PATCH', `/api/annotations/${state.editingId}`, { ...formPayload(), version });
       state.annotations = state.annotations.map((a) => (a.id === saved.id ? saved : a));
     } else {
       saved = await api('POST', `/api/articles/${page.article.id}/annotations`, { ...state.draft, ...formPayload() });
@@ -349,7 +383,10 @@ root.addEventListener('keyup', (e) => { if (e.shiftKey) onSelectionEnd(e); });
 filter.addEventListener('change', render);
 form.addEventListener('submit', save);
 for (const radio of form.elements.kind) radio.addEventListener('change', () => setKind(form.elements.kind.value));
+form.addEventListener('input', () => { state.dirty = true; });
 document.getElementById('editor-cancel').addEventListener('click', closeEditor);
-document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && !editor.hidden) closeEditor(); });
+// Escape closes an untouched editor; typed work needs the Cancel button.
+document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && !editor.hidden && !state.dirty) closeEditor(); });
+window.addEventListener('beforeunload', (e) => { if (!editor.hidden && state.dirty) e.preventDefault(); });
 
 load().catch((e) => announce(`Could not load the annotations: ${e.message}`));

@@ -1,6 +1,6 @@
 // Offsets in the article text: UTF-16 code units (what the DOM counts) <->
 // Unicode code points (what the server, Python and the W3C
-// TextPositionSelector count), and DOM points <-> offsets under a root.
+// TextPositionSelector count), and DOM points -> offsets under a root.
 // The only place the browser converts between the two units.
 
 /** Converts offsets both ways for one text, in O(log n) per call. */
@@ -40,13 +40,6 @@ function countBelow(sorted, limit) {
   return lo;
 }
 
-function textNodes(root) {
-  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-  const nodes = [];
-  while (walker.nextNode()) nodes.push(walker.currentNode);
-  return nodes;
-}
-
 /**
  * UTF-16 offset into root.textContent of the DOM point (node, offset).
  * Points before root count as 0 and points after it as its length.
@@ -60,26 +53,6 @@ export function unitOffsetOf(root, node, offset) {
   probe.setStart(root, 0);
   probe.setEnd(node, offset);
   return probe.toString().length;
-}
-
-/**
- * The DOM point {node, offset} at a UTF-16 offset into root.textContent.
- * At a boundary between two text nodes, the point is at the end of the first
- * one unless `forward` is true. Throws RangeError past the end.
- */
-export function domPointAt(root, units, forward = false) {
-  let seen = 0;
-  let last = null;
-  for (const node of textNodes(root)) {
-    const len = node.data.length;
-    if (units < seen + len || (units === seen + len && !forward)) {
-      return { node, offset: units - seen };
-    }
-    seen += len;
-    last = node;
-  }
-  if (units === seen && last) return { node: last, offset: last.data.length };
-  throw new RangeError(`Offset ${units} is past the end of the text (${seen} units)`);
 }
 
 const SPACE = /\s/u;
@@ -100,21 +73,11 @@ export function trimSpan(text, start, end) {
  */
 export function rangeToSpan(root, range, map) {
   const text = map.text;
-  let start = unitOffsetOf(root, range.startContainer, range.startOffset);
-  let end = unitOffsetOf(root, range.endContainer, range.endOffset);
+  const start = unitOffsetOf(root, range.startContainer, range.startOffset);
+  const end = unitOffsetOf(root, range.endContainer, range.endOffset);
   const span = trimSpan(text, Math.min(start, end), Math.max(start, end));
   if (!span) return null;
   const points = { start: map.toPoints(span.start), end: map.toPoints(span.end) };
   const exact = text.slice(map.toUnits(points.start), map.toUnits(points.end));
   return { ...points, exact };
-}
-
-/** A DOM Range over the code point span [start, end) of root's text. */
-export function spanToRange(root, start, end, map) {
-  const range = document.createRange();
-  const a = domPointAt(root, map.toUnits(start), true);
-  const b = domPointAt(root, map.toUnits(end));
-  range.setStart(a.node, a.offset);
-  range.setEnd(b.node, b.offset);
-  return range;
 }
