@@ -1,5 +1,6 @@
 """Articles: storing them in canonical form, listing them, and their pages."""
 
+import re
 from pathlib import Path
 
 import click
@@ -15,6 +16,9 @@ from .text import canonicalize
 from .urls import is_http_url
 
 bp = Blueprint("articles", __name__)
+
+#: Control characters no article text has (tab and newline are text).
+_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 #: Largest article text accepted, in bytes of UTF-8.
 MAX_TEXT_BYTES = 2_000_000
@@ -32,6 +36,12 @@ def create_article(db, title, text, url=None, created_by=None):
         raise BadRequest("The article has no text.")
     if "\x00" in text:
         raise BadRequest("The article text contains NUL characters; is it a binary file?")
+    control = _CONTROL.search(text)
+    if control:
+        raise BadRequest(
+            f"The article text contains the control character U+{ord(control.group()):04X} at character "
+            f"{control.start()}; remove it and try again."
+        )
     if len(text.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES:
         raise BadRequest(f"The article is longer than {MAX_TEXT_BYTES // 1_000_000} MB of text.")
     title = " ".join((title or "").split())

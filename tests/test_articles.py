@@ -94,3 +94,11 @@ def test_upload_errors_show_under_the_file_field(alice):
 def test_one_message_for_a_bad_source_url(alice):
     response = new_article(alice, title="T", text="body", url="javascript:alert(1)")
     assert response.get_data(as_text=True).count('class="field-error"') == 1
+
+
+def test_control_characters_are_refused(alice, db):
+    response = new_article(alice, title="T", text="Bell \x07 here")
+    assert response.status_code == 400
+    assert "control character U+0007 at character 5" in response.get_data(as_text=True)
+    assert db["articles"].count == 2
+    assert new_article(alice, title="T", text="Tab\tand\nnewline").status_code == 302

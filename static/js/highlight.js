@@ -46,6 +46,10 @@ function markFor(piece, covering) {
       mark.classList.add('hl-overlap');
       mark.style.setProperty('--hl2', claims[1].colour);
     }
+    if (claims.length > 2) {
+      mark.classList.add('hl-overlap3');
+      mark.style.setProperty('--hl3', claims[2].colour);
+    }
   }
   if (corrections.length) mark.classList.add('hl-correction');
   if (layers.some((s) => s.kind === 'draft')) mark.classList.add('hl-draft');

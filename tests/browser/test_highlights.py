@@ -213,3 +213,20 @@ def test_editing_an_annotation_drops_the_draft_highlight(live_server, open_page)
     alice.page.locator("#editor-cancel").click()
     expect(alice.editor).to_be_hidden()
     assert stale.count() == 0, f"after Cancel the old draft is still drawn on {stale.all_text_contents()}"
+
+
+def test_three_overlapping_claims_all_show(live_server, open_page):
+    """Regression: where three claims overlapped, the third left no trace."""
+    demo = live_server.demo_id
+    outer = live_server.add_annotation("alice", demo, "Maduro stressed the U.S. is an", verdict="true")
+    middle = live_server.add_annotation("bob", demo, "the U.S. is", verdict="false")
+    inner = live_server.add_annotation("bob", demo, "U.S.", occurrence=1, verdict="mixed")  # inside both
+    alice = open_page("alice", demo)
+    [mark] = [m for m in alice.marks(inner) if m["text"] == "U.S."]
+    assert {"hl-overlap", "hl-overlap3"} <= set(mark["classes"])
+    colours = alice.page.evaluate(
+        """(id) => { const m = [...document.querySelectorAll('#article-text mark.hl')]
+                       .find((m) => m.dataset.ids.split(' ')[0] === String(id));
+                     return [m.dataset.ids, m.style.getPropertyValue('--hl'), m.style.getPropertyValue('--hl2'),
+                             m.style.getPropertyValue('--hl3')]; }""", inner)
+    assert colours == [f"{inner} {middle} {outer}", "#f9a825", "#c62828", "#2e7d32"]
