@@ -85,7 +85,10 @@ def update_annotation(db, article, annotation, patch):
     span_keys = {"start", "end", "exact"} & patch.keys()
     if span_keys and span_keys != {"start", "end", "exact"}:
         raise BadRequest("To move an annotation send start, end and exact together.")
+    patch = dict(patch)
     version = patch.pop("version", annotation["version"])
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise BadRequest("version must be the whole number the annotation had when you loaded it.")
     merged = {key: annotation[key] for key in _STORED_INPUTS}
     merged["sources"] = json.loads(annotation["sources"])
     if patch.get("kind", annotation["kind"]) != annotation["kind"]:

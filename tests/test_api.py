@@ -253,3 +253,10 @@ def test_deeply_nested_json_is_400(alice):
     response = alice.client.post("/api/articles/1/annotations", data=body, content_type="application/json",
                                  headers={"X-CSRFToken": alice.csrf_token("/")})
     assert response.status_code == 400 and "JSON" in response.get_json()["error"]
+
+
+@pytest.mark.parametrize("version", ["1", [1], None, True])
+def test_version_must_be_a_number(alice, text, version):
+    saved = alice.api("POST", "/api/articles/1/annotations", json=claim(text, "Maduro")).get_json()
+    response = alice.api("PATCH", f"/api/annotations/{saved['id']}", json={"rationale": "x", "version": version})
+    assert response.status_code == 400 and "version must be" in response.get_json()["error"]
