@@ -57,3 +57,24 @@ def test_security_headers(anonymous):
     response = anonymous.client.get("/login")
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_unexpected_errors_are_json_under_api_and_a_page_elsewhere(tmp_path):
+    app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "x.sqlite3"), "SECRET_KEY": "x"})
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/api/boom")
+    def api_boom():
+        raise RuntimeError("secret detail")
+
+    @app.get("/boom")
+    def page_boom():
+        raise RuntimeError("secret detail")
+
+    client = app.test_client()
+    response = client.get("/api/boom")
+    assert response.status_code == 500 and response.is_json
+    assert "secret detail" not in response.get_data(as_text=True)
+    page = client.get("/boom")
+    assert page.status_code == 500 and page.mimetype == "text/html"
+    assert "secret detail" not in page.get_data(as_text=True)
