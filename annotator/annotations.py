@@ -13,7 +13,7 @@ import json
 import sqlite3
 from contextlib import contextmanager
 
-from .db import now
+from .db import now, transaction
 from .errors import BadRequest, Conflict, Forbidden, NotFound
 from .text import AnchorError, check_span, position_selector, quote_selector
 from .urls import MAX_URL, is_http_url
@@ -114,7 +114,7 @@ def update_annotation(db, article, annotation, patch):
 
 
 def delete_annotation(db, annotation):
-    with db.atomic():
+    with transaction(db):
         db["annotations"].delete(annotation["id"])
 
 
@@ -219,7 +219,7 @@ def _writing(db, fields, exclude_id=None):
     """One transaction that refuses a second annotation of a kind on one span
     by one author (a double-clicked Save, say), even when two requests race."""
     try:
-        with db.atomic():
+        with transaction(db):
             _refuse_duplicate(db, fields, exclude_id)
             yield
     except sqlite3.IntegrityError:

@@ -9,7 +9,7 @@ from flask import Blueprint, flash, g, redirect, render_template, url_for
 
 from . import annotations
 from .auth import login_required
-from .db import get_db, now
+from .db import get_db, now, transaction
 from .errors import AppError, BadRequest, NotFound
 from .forms import MAX_TITLE, ArticleForm
 from .text import canonicalize
@@ -50,7 +50,7 @@ def create_article(db, title, text, url=None, created_by=None):
     url = (url or "").strip() or None
     if url and not is_http_url(url):
         raise BadRequest(f"The source URL “{url}” is not an http(s) URL.")
-    with db.atomic():
+    with transaction(db):
         return db["articles"].insert(
             {"title": title, "url": url, "text": text, "created_by": created_by, "created_at": now()}
         ).last_pk

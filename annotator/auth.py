@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .db import get_db, now
+from .db import get_db, now, transaction
 from .errors import LOGGED_OUT, AppError, BadRequest, Conflict
 from .forms import LoginForm
 
@@ -28,7 +28,7 @@ def create_user(db, username, password, role="reviewer"):
         raise BadRequest(f"Unknown role {role!r}; use one of {', '.join(ROLES)}.")
     if db["users"].count_where("username = ?", [username]):
         raise Conflict(f"The username {username!r} is taken.")
-    with db.atomic():
+    with transaction(db):
         return db["users"].insert(
             {
                 "username": username,
@@ -40,7 +40,7 @@ def create_user(db, username, password, role="reviewer"):
 
 
 def set_password(db, username, password):
-    with db.atomic():
+    with transaction(db):
         db.execute(
             "UPDATE users SET password_hash = ? WHERE username = ?",
             [generate_password_hash(password), username],

@@ -2,10 +2,11 @@
 
 The only module that knows how a connection is made. Every connection runs in
 WAL mode with foreign keys on and a busy timeout; writes go through
-``db.atomic()`` so a failed request leaves no half-written row.
+``transaction(db)`` so a failed request leaves no half-written row.
 """
 
 import sqlite3
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import click
@@ -14,6 +15,8 @@ from flask import current_app, g
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 from werkzeug.routing import IntegerConverter
+
+from .errors import AppError
 
 #: The largest id SQLite can store; larger numbers in a URL or a command are not ids.
 MAX_ROW_ID = 2**63 - 1
@@ -115,15 +118,49 @@ def m001_initial_schema(db):
     )
 
 
+class DatabaseUnavailable(AppError):
+    """The database file cannot be opened, or is busy past the timeout."""
+
+    status = 503
+
+
 def connect(path):
-    """Open the database at ``path`` (str or Path) with our pragmas; a Database."""
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT, check_same_thread=False)
-    db = Database(conn)
-    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT * 1000}")
-    db.execute("PRAGMA foreign_keys = ON")
-    with db.ensure_autocommit_on():
-        db.execute("PRAGMA journal_mode = WAL")
+    """Open the database at ``path`` (str or Path) with our pragmas; a Database.
+
+    Raises DatabaseUnavailable when the file cannot be opened or is not a
+    SQLite database."""
+    try:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT, check_same_thread=False)
+        db = Database(conn)
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT * 1000}")
+        db.execute("PRAGMA foreign_keys = ON")
+        with db.ensure_autocommit_on():
+            db.execute("PRAGMA journal_mode = WAL")
+    except sqlite3.DatabaseError as e:
+        raise DatabaseUnavailable(f"Cannot open the database {path}: {e}. Check ANNOTATOR_DATABASE.")
     return db
+
+
+@contextmanager
+def transaction(db):
+    """One write transaction, committed at the end or rolled back on any error.
+
+    It starts with BEGIN IMMEDIATE: a deferred BEGIN that reads first and
+    writes later fails at once with "database is locked" when another writer
+    got in between, whereas an immediate one waits up to the busy timeout.
+    Raises DatabaseUnavailable if the database stays locked that long.
+    """
+    try:
+        db.conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as e:
+        raise DatabaseUnavailable(f"The database is busy ({e}); nothing was saved. Try again in a moment.")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    db.conn.execute("COMMIT")
 
 
 #: Database paths this process has already brought up to date.
