@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 from .db import now, transaction
 from .errors import BadRequest, Conflict, Forbidden, NotFound
-from .text import AnchorError, check_span, position_selector, quote_selector
+from .text import AnchorError, check_span, find_control, position_selector, quote_selector
 from .urls import MAX_URL, is_http_url
 
 KINDS = ("claim", "correction")
@@ -189,6 +189,9 @@ def _string(data, key, limit):
         raise BadRequest(f"{key} must be a string.")
     if len(value) > limit:
         raise BadRequest(f"{key} is longer than {limit:,} characters.")
+    control = find_control(value)
+    if control:
+        raise BadRequest(f"{key} contains the control character U+{ord(control[1]):04X}; remove it.")
     return value
 
 

@@ -1,24 +1,20 @@
 """Articles: storing them in canonical form, listing them, and their pages."""
 
-import re
 from pathlib import Path
 
 import click
-from flask.cli import with_appcontext
 from flask import Blueprint, flash, g, redirect, render_template, url_for
 
+from .cli import command
 from . import annotations
 from .auth import login_required
 from .db import get_db, now, transaction
 from .errors import AppError, BadRequest, NotFound
 from .forms import MAX_TITLE, ArticleForm
-from .text import canonicalize
+from .text import canonicalize, find_control
 from .urls import is_http_url
 
 bp = Blueprint("articles", __name__)
-
-#: Control characters no article text has (tab and newline are text).
-_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 #: Largest article text accepted, in bytes of UTF-8.
 MAX_TEXT_BYTES = 2_000_000
@@ -36,17 +32,17 @@ def create_article(db, title, text, url=None, created_by=None):
         raise BadRequest("The article has no text.")
     if "\x00" in text:
         raise BadRequest("The article text contains NUL characters; is it a binary file?")
-    control = _CONTROL.search(text)
+    control = find_control(text)
     if control:
         raise BadRequest(
-            f"The article text contains the control character U+{ord(control.group()):04X} at character "
-            f"{control.start()}; remove it and try again."
+            f"The article text contains the control character U+{ord(control[1]):04X} at character "
+            f"{control[0]}; remove it and try again."
         )
     if len(text.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES:
         raise BadRequest(f"The article is longer than {MAX_TEXT_BYTES // 1_000_000} MB of text.")
     title = " ".join((title or "").split())
-    if not title or len(title) > MAX_TITLE:
-        raise BadRequest(f"An article needs a title of 1 to {MAX_TITLE} characters.")
+    if not title or len(title) > MAX_TITLE or find_control(title):
+        raise BadRequest(f"An article needs a title of 1 to {MAX_TITLE} characters, without control characters.")
     url = (url or "").strip() or None
     if url and not is_http_url(url):
         raise BadRequest(f"The source URL “{url}” is not an http(s) URL.")
@@ -139,19 +135,15 @@ def show(article_id):
     return render_template("article.html", article=article, page=page)
 
 
-@click.command("import-article")
-@with_appcontext
+@command("import-article")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--title", help="Defaults to the text's first line.")
 @click.option("--url", help="Where the article was published (http or https).")
 def import_article_command(path, title, url):
     """Import a UTF-8 text file as an article; prints the new article id last."""
-    try:
-        text = decode_upload(path.read_bytes())
-        title = title or canonicalize(text).split("\n", 1)[0][:MAX_TITLE]
-        article_id = create_article(get_db(), title, text, url)
-    except AppError as e:
-        raise click.ClickException(e.message)
+    text = decode_upload(path.read_bytes())
+    title = title or canonicalize(text).split("\n", 1)[0][:MAX_TITLE]
+    article_id = create_article(get_db(), title, text, url)
     click.echo(f"Imported {path.name} as article {article_id}: {title}")
     click.echo(article_id)
 

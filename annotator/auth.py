@@ -4,13 +4,14 @@ import functools
 from urllib.parse import urlsplit
 
 import click
-from flask.cli import with_appcontext
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .cli import command
 from .db import get_db, now, transaction
 from .errors import LOGGED_OUT, AppError, BadRequest, Conflict
 from .forms import LoginForm
+from .text import find_control
 
 bp = Blueprint("auth", __name__)
 
@@ -20,8 +21,8 @@ ROLES = ("reviewer", "editor", "admin")
 def create_user(db, username, password, role="reviewer"):
     """Insert a user and return its id. Raises BadRequest or Conflict (taken name)."""
     username = (username or "").strip()
-    if not username or len(username) > 80 or any(c.isspace() for c in username):
-        raise BadRequest("A username is 1 to 80 characters with no spaces.")
+    if not username or len(username) > 80 or any(c.isspace() for c in username) or find_control(username):
+        raise BadRequest("A username is 1 to 80 characters with no spaces or control characters.")
     if not password or len(password) < 8:
         raise BadRequest("A password needs at least 8 characters.")
     if role not in ROLES:
@@ -113,18 +114,14 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-@click.command("create-user")
-@with_appcontext
+@command("create-user")
 @click.argument("username")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
               help="Leave out to be asked for it.")
 @click.option("--role", type=click.Choice(ROLES), default="reviewer", show_default=True)
 def create_user_command(username, password, role):
     """Create a user who can log in."""
-    try:
-        user_id = create_user(get_db(), username, password, role)
-    except AppError as e:
-        raise click.ClickException(e.message)
+    user_id = create_user(get_db(), username, password, role)
     click.echo(f"Created user {username} ({role}), id {user_id}")
 
 

@@ -10,12 +10,12 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import click
-from flask.cli import with_appcontext
 from flask import current_app, g
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 from werkzeug.routing import IntegerConverter
 
+from .cli import command
 from .errors import AppError
 
 #: The largest id SQLite can store; larger numbers in a URL or a command are not ids.
@@ -196,8 +196,7 @@ def now():
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@click.command("init-db")
-@with_appcontext
+@command("init-db")
 def init_db_command():
     """Create or upgrade the database. Idempotent: never drops data."""
     init_db(get_db())

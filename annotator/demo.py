@@ -1,17 +1,19 @@
 """The demo: a database with the sample article, two users, and a server."""
 
 import secrets
+import socket
 from importlib import resources
 
 import click
-from flask.cli import with_appcontext
 from flask import current_app
 from werkzeug.serving import run_simple
 
+from .cli import command
 from . import annotations
 from .articles import create_article, get_article
 from .auth import create_user, set_password
 from .db import get_db, init_db
+from .errors import AppError
 from .text import canonicalize
 
 DEMO_TITLE = "Venezuela cuts diplomatic ties with US after Guaido recognized"
@@ -58,13 +60,14 @@ def seed(db):
     return article_id, logins
 
 
-@click.command("demo")
-@with_appcontext
+@command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Only set up the database, do not start the server.")
 def demo_command(host, port, no_serve):
     """Load the demo article and users, then serve the app."""
+    if not no_serve:
+        _check_port_free(host, port)  # before the passwords change under a running demo
     article_id, logins = seed(get_db())
     url = f"http://{host}:{port}/articles/{article_id}"
     click.echo(f"Demo article {article_id} ready in {current_app.config['DATABASE']}")
@@ -73,6 +76,15 @@ def demo_command(host, port, no_serve):
     if not no_serve:
         # app.run() refuses to start inside the flask CLI, so serve directly.
         run_simple(host, port, current_app._get_current_object(), threaded=True)
+
+
+def _check_port_free(host, port):
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise AppError(f"Port {port} on {host} is in use (is the demo already running?). Pick another with --port.")
 
 
 def init_app(app):

@@ -3,15 +3,16 @@
 import csv
 import io
 import json
+import os
+import sys
 
 import click
-from flask.cli import with_appcontext
 from flask import Blueprint, Response, current_app
 
+from .cli import command
 from .articles import get_article
 from .auth import login_required
 from .db import MAX_ROW_ID, connect, get_db
-from .errors import AppError
 
 bp = Blueprint("export", __name__)
 
@@ -107,24 +108,24 @@ def export_article(article_id):
     return csv_response(article_id, f"article-{article_id}-annotations.csv")
 
 
-@click.command("export-csv")
-@with_appcontext
+@command("export-csv")
 @click.option("--article", "article_id", type=click.IntRange(1, MAX_ROW_ID), help="Only this article's annotations.")
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), help="File to write (default: stdout).")
 def export_csv_command(article_id, output):
     """Export annotations as CSV (UTF-8, RFC 4180)."""
     db = get_db()
     if article_id is not None:
-        try:
-            get_article(db, article_id)
-        except AppError as e:
-            raise click.ClickException(e.message)
+        get_article(db, article_id)
     # Binary, so rows keep their CRLF ends and UTF-8 whatever the locale; a file
     # is written aside and renamed, so a failed export leaves no partial file.
     try:
         with click.open_file(output or "-", "wb", atomic=bool(output)) as out:
             for chunk in iter_csv(db, article_id):
                 out.write(chunk.encode("utf-8"))
+    except BrokenPipeError:
+        # The reader stopped early (`export-csv | head`): not an error. Point
+        # stdout at /dev/null so the final flush at exit stays quiet too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except OSError as e:
         raise click.ClickException(f"Cannot write {output or 'to stdout'}: {e.strerror or e}")
 

@@ -12,6 +12,8 @@ import unicodedata
 CONTEXT_CHARS = 32
 
 _BLANK_LINES = re.compile(r"\n{3,}")
+# C0 controls but tab and newline, DEL, and the C1 controls: never text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _TRAILING_SPACE = re.compile(r"[ \t]+$", re.MULTILINE)
 
 
@@ -34,6 +36,13 @@ def canonicalize(text):
     text = _TRAILING_SPACE.sub("", text)
     text = _BLANK_LINES.sub("\n\n", text)
     return text.strip("\n")
+
+
+def find_control(text):
+    """(offset, character) of the first control character in ``text`` that is
+    not tab or newline, or None. Offsets are code points."""
+    found = _CONTROL.search(text)
+    return (found.start(), found.group()) if found else None
 
 
 def check_span(text, start, end, exact):

@@ -260,3 +260,12 @@ def test_version_must_be_a_number(alice, text, version):
     saved = alice.api("POST", "/api/articles/1/annotations", json=claim(text, "Maduro")).get_json()
     response = alice.api("PATCH", f"/api/annotations/{saved['id']}", json={"rationale": "x", "version": version})
     assert response.status_code == 400 and "version must be" in response.get_json()["error"]
+
+
+@pytest.mark.parametrize("field", ["rationale", "correction"])
+def test_control_characters_in_text_fields_are_400(alice, db, text, field):
+    body = {**correction(text, "no fiends", "no friends"), field: "bad \x1b[31m escape"}
+    response = alice.api("POST", "/api/articles/1/annotations", json=body)
+    assert response.status_code == 400 and "control character U+001B" in response.get_json()["error"]
+    ok = alice.api("POST", "/api/articles/1/annotations", json={**body, field: "line one\n\tline two"})
+    assert ok.status_code == 201

@@ -103,3 +103,21 @@ def test_import_article_bad_url_and_empty_file_messages(runner, db, tmp_path):
     result = runner.invoke(args=["import-article", str(story)])
     assert result.exit_code == 1 and "no text" in result.output
     assert db["articles"].count == 2
+
+
+def test_demo_refuses_a_busy_port_before_changing_passwords(runner, db):
+    """Regression: a second demo on the same port reset the running demo's passwords, then failed."""
+    import socket
+
+    from annotator.auth import authenticate
+
+    assert runner.invoke(args=["demo", "--no-serve"]).exit_code == 0
+    before = {r["username"]: r["password_hash"] for r in db["users"].rows}
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        result = runner.invoke(args=["demo", "--port", str(port)])
+    assert result.exit_code == 1 and f"Port {port} on 127.0.0.1 is in use" in result.output
+    assert {r["username"]: r["password_hash"] for r in db["users"].rows} == before
+    assert authenticate(db, "alice", PASSWORD)

@@ -41,3 +41,12 @@ def test_quote_selector_has_32_code_points_of_context():
     selector = quote_selector(text, 40, 45)
     assert selector == {"type": "TextQuoteSelector", "exact": "QUOTE", "prefix": "a" * 32, "suffix": "b" * 32}
     assert quote_selector("QUOTE", 0, 5)["prefix"] == ""
+
+
+def test_find_control():
+    from annotator.text import find_control
+
+    assert find_control("tab\tand\nnewline and café 👍") is None
+    assert find_control("bell\x07") == (4, "\x07")
+    assert find_control("c1 \x9b csi") == (3, "\x9b")
+    assert find_control("del\x7f") == (3, "\x7f")
