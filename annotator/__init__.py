@@ -41,6 +41,7 @@ def create_app(test_config=None):
     app.config.from_mapping(
         DATABASE=os.path.join(app.instance_path, "annotator.sqlite3"),
         MAX_CONTENT_LENGTH=4 * 1024 * 1024,
+        MAX_FORM_MEMORY_SIZE=4 * 1024 * 1024,  # a pasted article may be as long as an uploaded one
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
         WTF_CSRF_TIME_LIMIT=None,
@@ -54,7 +55,6 @@ def create_app(test_config=None):
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
 
-    csrf.init_app(app)
     app.after_request(_security_headers)
 
     from . import api, articles, auth, db, demo, errors, export
@@ -62,6 +62,7 @@ def create_app(test_config=None):
     db.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
+    csrf.init_app(app)  # after auth, so an error page still knows who is logged in
     articles.init_app(app)
     app.register_blueprint(api.bp)
     export.init_app(app)

@@ -64,6 +64,11 @@ def decode_upload(data):
         raise BadRequest(f"The file is not UTF-8 text (bad byte at position {e.start}). Save it as UTF-8 and try again.")
 
 
+def first_line(text):
+    """A title taken from a text: its first line, cut to the longest title allowed."""
+    return canonicalize(text).split("\n", 1)[0][:MAX_TITLE]
+
+
 def get_article(db, article_id):
     rows = list(db["articles"].rows_where("id = ?", [article_id]))
     if not rows:
@@ -109,7 +114,8 @@ def new():
         field = form.file if form.file.data else form.text
         try:
             text = decode_upload(form.file.data.read()) if form.file.data else form.text.data
-            article_id = create_article(get_db(), form.title.data, text, form.url.data, g.user["id"])
+            title = form.title.data or first_line(text)
+            article_id = create_article(get_db(), title, text, form.url.data, g.user["id"])
         except AppError as e:
             field.errors.append(e.message)
         else:
@@ -142,7 +148,7 @@ def show(article_id):
 def import_article_command(path, title, url):
     """Import a UTF-8 text file as an article; prints the new article id last."""
     text = decode_upload(path.read_bytes())
-    title = title or canonicalize(text).split("\n", 1)[0][:MAX_TITLE]
+    title = title or first_line(text)
     article_id = create_article(get_db(), title, text, url)
     click.echo(f"Imported {path.name} as article {article_id}: {title}")
     click.echo(article_id)

@@ -18,7 +18,7 @@ class LoginForm(FlaskForm):
 class ArticleForm(FlaskForm):
     """A new article: pasted text or an uploaded .txt file, one of the two."""
 
-    title = StringField("Title", validators=[DataRequired(), Length(max=MAX_TITLE)])
+    title = StringField("Title", validators=[Length(max=MAX_TITLE)])
     url = StringField(
         "Source URL",
         validators=[Optional(), Length(max=2000)],

@@ -19,6 +19,7 @@ const editor = document.getElementById('editor');
 const form = document.getElementById('annotation-form');
 const editorError = document.getElementById('editor-error');
 const status = document.getElementById('status');
+const emptyNote = document.getElementById('empty-note');
 
 const state = {
   annotations: [],
@@ -26,6 +27,7 @@ const state = {
   draft: null, // {start, end, exact} of the span being annotated
   editingId: null,
   dirty: false, // the editor holds typing that is not saved
+  returnFocus: null, // where the focus goes back to when the editor closes
 };
 
 // ---------- API ----------
@@ -49,10 +51,17 @@ async function api(method, path, body, retried = false) {
   const data = await response.json().catch(() => null);
   if (!response.ok) {
     if (data && data.code === 'csrf' && !retried) {
-      csrfToken = (await api('GET', '/api/session')).csrf_token;
+      const current = await api('GET', '/api/session');
+      if (current.username !== page.user.username) {
+        throw new Error(`You are now logged in as ${current.username} in another tab, so nothing was saved. `
+          + `Log in as ${page.user.username} there, then try again.`);
+      }
+      csrfToken = current.csrf_token;
       return api(method, path, body, true);
     }
-    throw new Error((data && data.error) || `The server answered ${response.status}.`);
+    const error = new Error((data && data.error) || `The server answered ${response.status}.`);
+    error.status = response.status;
+    throw error;
   }
   return data;
 }
@@ -61,6 +70,12 @@ async function load() {
   state.annotations = await api('GET', `/api/articles/${page.article.id}/annotations`);
   render();
   root.dataset.ready = 'true';
+}
+
+// After a 404 or 409 the page is out of date (another tab deleted or changed
+// something): show the server's current list, keeping the editor as it is.
+async function refreshAfter(error) {
+  if (error.status === 404 || error.status === 409) await load().catch(() => {});
 }
 
 // ---------- Rendering ----------
@@ -79,6 +94,9 @@ function render() {
   const claims = shown.filter((a) => a.kind === 'claim').length;
   count.textContent = `${claims} claim${claims === 1 ? '' : 's'}, ${shown.length - claims} correction${shown.length - claims === 1 ? '' : 's'}`;
   list.toggleAttribute('data-empty', shown.length === 0);
+  emptyNote.textContent = state.annotations.length
+    ? 'No annotations match this filter.'
+    : 'Nothing here yet. Select text in the article to add the first annotation.';
   if (!shown.some((a) => a.id === state.selectedId)) state.selectedId = null;
   markSelected();
 }
@@ -110,6 +128,12 @@ function renderFilter() {
   filter.value = options.some(([v]) => v === chosen) ? chosen : 'all';
 }
 
+const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+function localTime(iso) {
+  return timeFormat.format(new Date(iso));
+}
+
 function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -131,9 +155,9 @@ function card(a) {
   }
   const mine = a.author_id === page.user.id;
   head.append(el('span', 'author', mine ? `${a.author} (you)` : a.author));
-  const time = el('time', 'when', a.updated_at.slice(0, 16).replace('T', ' '));
+  const time = el('time', 'when', localTime(a.updated_at));
   time.dateTime = a.updated_at;
-  time.title = `Created ${a.created_at}, updated ${a.updated_at} (UTC)`;
+  time.title = `Created ${localTime(a.created_at)}, updated ${localTime(a.updated_at)} (your time; stored as UTC)`;
   head.append(time, el('span', 'ref', `#${a.id}`));
   item.append(head);
 
@@ -254,6 +278,11 @@ function setKind(kind) {
 }
 
 function openEditor(annotation, span = null, { focus = true } = {}) {
+  if (annotation && !editor.hidden && state.dirty && state.editingId !== annotation.id) {
+    editorError.textContent = 'Save or cancel what you are writing before editing another annotation.';
+    return;
+  }
+  if (editor.hidden) state.returnFocus = document.activeElement;
   state.editingId = annotation ? annotation.id : null;
   state.draft = annotation ? { start: annotation.start, end: annotation.end, exact: annotation.exact } : span;
   form.reset();
@@ -283,6 +312,7 @@ function closeEditor() {
   state.editingId = null;
   state.dirty = false;
   if (wasOpen) drawHighlights();
+  if (wasOpen && state.returnFocus && state.returnFocus.isConnected) state.returnFocus.focus({ preventScroll: true });
 }
 
 function formPayload() {
@@ -290,7 +320,8 @@ function formPayload() {
   const payload = {
     kind,
     rationale: form.elements.rationale.value,
-    sources: form.elements.sources.value.split(/\s+/).filter(Boolean),
+    // One URL per line or space; a comma or semicolon typed after one is not part of it.
+    sources: form.elements.sources.value.split(/\s+/).map((u) => u.replace(/[,;]+$/, '')).filter(Boolean),
   };
   if (kind === 'claim') payload.verdict = form.elements.verdict.value;
   else {
@@ -330,6 +361,7 @@ async function save(event) {
     announce(`Saved ${saved.kind}.`);
   } catch (e) {
     editorError.textContent = e.message;
+    await refreshAfter(e);
   } finally {
     button.disabled = false;
   }
@@ -355,9 +387,11 @@ function confirmDelete(item, a) {
     } catch (err) {
       box.firstChild.textContent = err.message;
       yes.disabled = false;
+      await refreshAfter(err);
     }
   });
-  no.addEventListener('click', (e) => { e.stopPropagation(); box.remove(); });
+  no.addEventListener('click', (e) => { e.stopPropagation(); box.remove(); item.focus(); });
+  box.addEventListener('keydown', (e) => { if (e.key === 'Escape') { e.stopPropagation(); box.remove(); item.focus(); } });
   box.append(yes, no);
   item.append(box);
   no.focus();
@@ -379,7 +413,10 @@ document.addEventListener('mouseup', (e) => {
   pressedOutsideSidebar = false;
   setTimeout(() => onSelectionEnd(e), 0);
 });
-root.addEventListener('keyup', (e) => { if (e.shiftKey) onSelectionEnd(e); });
+// Selecting with the keyboard (Shift + arrows, with caret browsing on).
+document.addEventListener('keyup', (e) => {
+  if (e.shiftKey && !sidebar.contains(e.target)) onSelectionEnd(e);
+});
 filter.addEventListener('change', render);
 form.addEventListener('submit', save);
 for (const radio of form.elements.kind) radio.addEventListener('change', () => setKind(form.elements.kind.value));

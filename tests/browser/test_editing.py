@@ -90,3 +90,54 @@ def test_save_after_logging_out_elsewhere_keeps_the_work(live_server, open_page)
     alice.save()
     [saved] = alice.api_annotations()
     assert saved["rationale"] == "Important note"
+
+
+def test_save_after_another_user_logged_in_elsewhere_is_refused(live_server, open_page):
+    """Regression: the page renewed its token for whoever was now logged in and saved under their name."""
+    alice = open_page("alice", live_server.demo_id)
+    alice.select_text("no fiends")
+    alice.form.locator("select[name=verdict]").select_option("false")
+    other_tab = alice.context.new_page()
+    other_tab.goto(live_server.url + "/")
+    other_tab.click("header form button[type=submit]")  # Log out
+    other_tab.fill("#username", "bob")
+    other_tab.fill("#password", PASSWORD)
+    other_tab.click("main form button[type=submit]")
+    expect(other_tab.locator(".user-badge")).to_have_text("bob")
+    alice.save_button.click()
+    expect(alice.page.locator("#editor-error")).to_contain_text("You are now logged in as bob")
+    assert live_server.stored(live_server.demo_id) == []
+
+
+def test_edit_button_does_not_discard_typing(live_server, open_page):
+    """Regression: clicking Edit on a card replaced a half-written annotation without asking."""
+    claim_id = live_server.add_annotation("alice", live_server.demo_id, QUOTE, verdict="true")
+    alice = open_page("alice", live_server.demo_id)
+    alice.select_text("no fiends")
+    alice.form.locator("textarea[name=rationale]").fill("half written")
+    alice.card(claim_id).locator("button.edit").click()
+    expect(alice.page.locator("#editor-error")).to_contain_text("Save or cancel what you are writing")
+    expect(alice.page.locator("#editor-title")).to_have_text("New annotation")
+    expect(alice.form.locator("textarea[name=rationale]")).to_have_value("half written")
+
+
+def test_deleted_elsewhere_disappears_on_the_next_action(live_server, open_page):
+    """Regression: a card deleted in another tab stayed, offering Delete, with 'There is no annotation N'."""
+    claim_id = live_server.add_annotation("alice", live_server.demo_id, QUOTE, verdict="true")
+    alice = open_page("alice", live_server.demo_id)
+    response = alice.api_send("DELETE", f"/api/annotations/{claim_id}")
+    assert response.status == 204
+    alice.card(claim_id).locator("button.delete").click()
+    alice.card(claim_id).locator(".confirm button.danger").click()
+    expect(alice.card(claim_id)).to_have_count(0)
+    expect(alice.saved_marks).to_have_count(0)
+
+
+def test_escape_closes_the_delete_confirmation(live_server, open_page):
+    claim_id = live_server.add_annotation("alice", live_server.demo_id, QUOTE, verdict="true")
+    alice = open_page("alice", live_server.demo_id)
+    alice.card(claim_id).locator("button.delete").click()
+    expect(alice.card(claim_id).locator(".confirm")).to_be_visible()
+    alice.page.keyboard.press("Escape")
+    expect(alice.card(claim_id).locator(".confirm")).to_have_count(0)
+    assert [a["id"] for a in alice.api_annotations()] == [claim_id]
