@@ -13,6 +13,7 @@ import json
 import sqlite3
 from contextlib import contextmanager
 
+from .anchoring import ORPHANED, Anchor, PositionMap, reanchor
 from .db import now, transaction
 from .errors import BadRequest, Conflict, Forbidden, NotFound
 from .text import AnchorError, check_span, find_control, position_selector, quote_selector
@@ -66,7 +67,8 @@ def create_annotation(db, article, author, data):
     """
     fields = clean(db, article["text"], data)
     stamp = now()
-    fields.update(article_id=article["id"], author_id=author["id"], created_at=stamp, updated_at=stamp)
+    fields.update(article_id=article["id"], author_id=author["id"], revision=article["revision"],
+                  orphaned=0, created_at=stamp, updated_at=stamp)
     with _writing(db, fields):
         new_id = db["annotations"].insert(fields).last_pk
     return get_annotation(db, new_id)
@@ -76,7 +78,8 @@ def update_annotation(db, article, annotation, patch):
     """Apply a partial update (same fields as create) to ``annotation``; the row.
 
     The merged annotation is checked as a whole, so a patch can change the
-    kind, the body or the span (``start``, ``end`` and ``exact`` together).
+    kind, the body or the span (``start``, ``end`` and ``exact`` together,
+    always in the current revision: this is how an orphan is re-attached).
     ``version`` in the patch, if given, must be the stored one: otherwise
     someone saved in between and Conflict is raised rather than overwrite it.
     """
@@ -94,7 +97,12 @@ def update_annotation(db, article, annotation, patch):
     if patch.get("kind", annotation["kind"]) != annotation["kind"]:
         merged.update(verdict=None, correction_type=None, correction=None)
     merged.update(patch)
-    fields = clean(db, article["text"], merged)
+    if span_keys or not annotation["orphaned"]:
+        fields = clean(db, article["text"], merged)
+        fields.update(revision=article["revision"], orphaned=0)
+    else:  # an orphan's span still points into the revision it was made in
+        fields = clean(db, _revision_text(db, annotation), merged)
+        fields.update(revision=annotation["revision"])
     if all(annotation[key] == value for key, value in fields.items()) and version == annotation["version"]:
         return annotation  # nothing to change
     fields.update(article_id=annotation["article_id"], author_id=annotation["author_id"],
@@ -231,15 +239,69 @@ def _writing(db, fields, exclude_id=None):
 
 
 def _refuse_duplicate(db, fields, exclude_id=None):
-    rows = list(db.query(
-        'SELECT id FROM annotations WHERE article_id = ? AND author_id = ? AND kind = ? '
-        'AND start = ? AND "end" = ? AND id IS NOT ?',
-        [fields["article_id"], fields["author_id"], fields["kind"], fields["start"], fields["end"], exclude_id],
-    ))
+    rows = _same_span(db, fields, exclude_id)
     if rows:
         raise Conflict(
             f"You already have a {fields['kind']} on exactly this text (annotation {rows[0]['id']}); edit that one instead."
         )
+
+
+def _same_span(db, fields, exclude_id=None):
+    """Other annotations by this author, of this kind, on exactly this span of this revision."""
+    return list(db.query(
+        'SELECT id FROM annotations WHERE article_id = ? AND author_id = ? AND kind = ? AND revision = ? '
+        'AND start = ? AND "end" = ? AND id IS NOT ?',
+        [fields["article_id"], fields["author_id"], fields["kind"], fields["revision"],
+         fields["start"], fields["end"], exclude_id],
+    ))
+
+
+def _revision_text(db, annotation):
+    return db.execute(
+        "SELECT text FROM revisions WHERE article_id = ? AND number = ?",
+        [annotation["article_id"], annotation["revision"]],
+    ).fetchone()[0]
+
+
+def reanchor_article(db, article_id, number, text):
+    """Re-anchor every annotation of an article onto its new revision ``number``
+    with canonical ``text``; call inside the transaction that stores it.
+
+    Each annotation is anchored from the revision it points into (so an orphan
+    gets another chance), by the rules of ``anchoring``. Anchored ones move to
+    ``number`` with their quote and context taken from ``text``; orphans keep
+    their old span and revision, flagged ``orphaned``. Every outcome is logged
+    in ``reanchorings``. Returns, in document order of the old spans, a list of
+    {"annotation_id", "outcome", "start", "end", "score"}.
+    """
+    maps = {}
+    report = []
+    stamp = now()
+    for row in list_annotations(db, article_id):
+        if row["revision"] not in maps:
+            maps[row["revision"]] = PositionMap(_revision_text(db, row), text)
+        found = reanchor(text, row["start"], row["end"], row["exact"], row["prefix"], row["suffix"],
+                         maps[row["revision"]])
+        if found.outcome != ORPHANED and _same_span(
+                db, {**row, "revision": number, "start": found.start, "end": found.end}, row["id"]):
+            found = Anchor(ORPHANED, None, None, found.score)  # would duplicate the author's other annotation
+        if found.outcome == ORPHANED:
+            db.execute("UPDATE annotations SET orphaned = 1, version = version + 1 WHERE id = ?", [row["id"]])
+        else:
+            quote = quote_selector(text, found.start, found.end)
+            db.execute(
+                'UPDATE annotations SET start = ?, "end" = ?, exact = ?, prefix = ?, suffix = ?, '
+                "revision = ?, orphaned = 0, version = version + 1 WHERE id = ?",
+                [found.start, found.end, quote["exact"], quote["prefix"], quote["suffix"], number, row["id"]],
+            )
+        db["reanchorings"].insert({
+            "annotation_id": row["id"], "from_revision": row["revision"], "to_revision": number,
+            "outcome": found.outcome, "score": found.score, "old_start": row["start"], "old_end": row["end"],
+            "old_exact": row["exact"], "new_start": found.start, "new_end": found.end, "created_at": stamp,
+        })
+        report.append({"annotation_id": row["id"], "outcome": found.outcome,
+                       "start": found.start, "end": found.end, "score": found.score})
+    return report
 
 
 def to_json(row):
@@ -261,6 +323,8 @@ def to_json(row):
         "author": row["author"],
         "author_id": row["author_id"],
         "version": row["version"],
+        "revision": row["revision"],
+        "orphaned": bool(row["orphaned"]),
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
         "target": {

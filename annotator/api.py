@@ -53,6 +53,19 @@ def get_article(article_id):
     return jsonify(articles.to_json(articles.get_article(get_db(), article_id)))
 
 
+@bp.put("/articles/<id:article_id>/text")
+@login_required
+def edit_article_text(article_id):
+    """A new revision: ``{"text": str}`` -> ``{"revision", "reanchored": [...]}``."""
+    db = get_db()
+    article = articles.get_article(db, article_id)
+    body = json_body()
+    if not isinstance(body, dict) or not isinstance(body.get("text"), str):
+        raise BadRequest('Send {"text": "..."} with the new text of the article.')
+    number, report = articles.edit_text(db, article, body["text"], g.user)
+    return jsonify(revision=number, reanchored=report)
+
+
 @bp.get("/articles/<id:article_id>/annotations")
 @login_required
 def list_annotations(article_id):

@@ -8,8 +8,8 @@ from flask import Blueprint, flash, g, redirect, render_template, url_for
 from .cli import command
 from . import annotations
 from .auth import login_required
-from .db import get_db, now, transaction
-from .errors import AppError, BadRequest, NotFound
+from .db import MAX_ROW_ID, get_db, now, transaction
+from .errors import AppError, BadRequest, Forbidden, NotFound
 from .forms import MAX_TITLE, ArticleForm
 from .text import canonicalize, find_control
 from .urls import is_http_url
@@ -20,13 +20,58 @@ bp = Blueprint("articles", __name__)
 MAX_TEXT_BYTES = 2_000_000
 
 
-def create_article(db, title, text, url=None, created_by=None):
-    """Store an article and return its id.
+def create_article(db, title, text, url=None, created_by=None, raw=None, media_type="text/plain"):
+    """Store an article with its text as revision 1 and return its id.
 
     title: str, 1..300 characters; text: str, stored in canonical form (see
-    ``text.canonicalize``); url: an http(s) URL or None; created_by: user id.
-    Raises BadRequest when the title or text is empty or the URL is not http(s).
+    ``text.canonicalize``); url: an http(s) URL or None; created_by: user id;
+    raw: the original bytes, kept as they came (None for pasted text).
+    Raises BadRequest when the title or text is unusable or the URL is not http(s).
     """
+    text = clean_text(text)
+    title = " ".join((title or "").split())
+    if not title or len(title) > MAX_TITLE or find_control(title):
+        raise BadRequest(f"An article needs a title of 1 to {MAX_TITLE} characters, without control characters.")
+    url = (url or "").strip() or None
+    if url and not is_http_url(url):
+        raise BadRequest(f"The source URL “{url}” is not an http(s) URL.")
+    with transaction(db):
+        stamp = now()
+        article_id = db["articles"].insert(
+            {"title": title, "url": url, "revision": 1, "created_by": created_by, "created_at": stamp}
+        ).last_pk
+        _insert_revision(db, article_id, 1, text, raw, media_type, created_by, stamp)
+    return article_id
+
+
+def edit_text(db, article, text, user, raw=None, media_type="text/plain"):
+    """Store ``text`` as the article's next revision and re-anchor every annotation.
+
+    article: the article row (from get_article); user: the editing user's row,
+    who must be an editor, an admin or the article's creator (else Forbidden).
+    Returns (revision number, list of re-anchoring reports; see
+    ``annotations.reanchor_article``). Raises BadRequest for unusable or
+    unchanged text. One transaction: a failure stores nothing.
+    """
+    if not can_edit_text(user, article):
+        raise Forbidden("Only editors, admins and the person who added the article can change its text.")
+    text = clean_text(text)
+    if text == article["text"]:
+        raise BadRequest(f"The text is the same as revision {article['revision']}; nothing changed.")
+    number = article["revision"] + 1
+    with transaction(db):
+        _insert_revision(db, article["id"], number, text, raw, media_type, user["id"], now())
+        db.execute("UPDATE articles SET revision = ? WHERE id = ?", [number, article["id"]])
+        report = annotations.reanchor_article(db, article["id"], number, text)
+    return number, report
+
+
+def can_edit_text(user, article):
+    return user["role"] in ("editor", "admin") or user["id"] == article["created_by"]
+
+
+def clean_text(text):
+    """``text`` in canonical form, or BadRequest if no article could have it."""
     text = canonicalize(text)
     if not text.strip():
         raise BadRequest("The article has no text.")
@@ -40,16 +85,22 @@ def create_article(db, title, text, url=None, created_by=None):
         )
     if len(text.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES:
         raise BadRequest(f"The article is longer than {MAX_TEXT_BYTES // 1_000_000} MB of text.")
-    title = " ".join((title or "").split())
-    if not title or len(title) > MAX_TITLE or find_control(title):
-        raise BadRequest(f"An article needs a title of 1 to {MAX_TITLE} characters, without control characters.")
-    url = (url or "").strip() or None
-    if url and not is_http_url(url):
-        raise BadRequest(f"The source URL “{url}” is not an http(s) URL.")
-    with transaction(db):
-        return db["articles"].insert(
-            {"title": title, "url": url, "text": text, "created_by": created_by, "created_at": now()}
-        ).last_pk
+    return text
+
+
+def _insert_revision(db, article_id, number, text, raw, media_type, created_by, stamp):
+    db["revisions"].insert({
+        "article_id": article_id, "number": number, "text": text, "raw": raw,
+        "media_type": media_type, "created_by": created_by, "created_at": stamp,
+    })
+
+
+def revision_text(db, article_id, number):
+    """The canonical text of one revision of an article; NotFound if there is none."""
+    rows = list(db.query("SELECT text FROM revisions WHERE article_id = ? AND number = ?", [article_id, number]))
+    if not rows:
+        raise NotFound(f"Article {article_id} has no revision {number}.")
+    return rows[0]["text"]
 
 
 def decode_upload(data):
@@ -70,7 +121,11 @@ def first_line(text):
 
 
 def get_article(db, article_id):
-    rows = list(db["articles"].rows_where("id = ?", [article_id]))
+    """The article row with the text of its current revision; NotFound if absent."""
+    rows = list(db.query(
+        "SELECT articles.*, revisions.text FROM articles JOIN revisions "
+        "ON revisions.article_id = articles.id AND revisions.number = articles.revision "
+        "WHERE articles.id = ?", [article_id]))
     if not rows:
         raise NotFound(f"There is no article {article_id}.")
     return rows[0]
@@ -95,6 +150,7 @@ def to_json(article):
         "url": article["url"],
         "text": article["text"],
         "length": len(article["text"]),
+        "revision": article["revision"],
         "created_at": article["created_at"],
     }
 
@@ -154,6 +210,22 @@ def import_article_command(path, title, url):
     click.echo(article_id)
 
 
+@command("edit-article")
+@click.argument("article_id", type=click.IntRange(1, MAX_ROW_ID))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def edit_article_command(article_id, path):
+    """Store a UTF-8 text file as the article's next revision and re-anchor its
+    annotations; prints one line per annotation, then the revision number."""
+    db = get_db()
+    admin = {"id": None, "role": "admin"}  # whoever runs commands on the server is trusted
+    number, report = edit_text(db, get_article(db, article_id), decode_upload(path.read_bytes()), admin)
+    for entry in report:
+        where = "" if entry["start"] is None else f" at [{entry['start']}, {entry['end']})"
+        click.echo(f"annotation {entry['annotation_id']}: {entry['outcome']}{where}, score {entry['score']}")
+    click.echo(number)
+
+
 def init_app(app):
     app.register_blueprint(bp)
     app.cli.add_command(import_article_command)
+    app.cli.add_command(edit_article_command)

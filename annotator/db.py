@@ -124,6 +124,52 @@ class DatabaseUnavailable(AppError):
     status = 503
 
 
+REVISIONS = """
+CREATE TABLE revisions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    article_id INTEGER NOT NULL REFERENCES articles(id),
+    number INTEGER NOT NULL CHECK (number >= 1),
+    text TEXT NOT NULL,
+    raw BLOB,
+    media_type TEXT NOT NULL DEFAULT 'text/plain',
+    created_by INTEGER REFERENCES users(id),
+    created_at TEXT NOT NULL,
+    UNIQUE (article_id, number)
+);
+INSERT INTO revisions (article_id, number, text, created_by, created_at)
+    SELECT id, 1, text, created_by, created_at FROM articles;
+ALTER TABLE articles ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE articles DROP COLUMN text;
+ALTER TABLE annotations ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE annotations ADD COLUMN orphaned INTEGER NOT NULL DEFAULT 0 CHECK (orphaned IN (0, 1));
+DROP INDEX annotations_one_per_span;
+CREATE UNIQUE INDEX annotations_one_per_span ON annotations (article_id, author_id, kind, revision, start, "end");
+CREATE TABLE reanchorings (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    annotation_id INTEGER NOT NULL REFERENCES annotations(id) ON DELETE CASCADE,
+    from_revision INTEGER NOT NULL,
+    to_revision INTEGER NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('exact', 'moved', 'fuzzy', 'orphaned')),
+    score REAL NOT NULL,
+    old_start INTEGER NOT NULL,
+    old_end INTEGER NOT NULL,
+    old_exact TEXT NOT NULL,
+    new_start INTEGER,
+    new_end INTEGER,
+    created_at TEXT NOT NULL
+)
+"""
+
+
+@migrations()
+def m002_revisions(db):
+    """Article texts move into numbered revisions (the old text is kept when
+    an article is edited); annotations record the revision they are anchored
+    to and whether re-anchoring orphaned them; reanchorings log each move."""
+    for statement in REVISIONS.split(";"):
+        db.execute(statement)
+
+
 def connect(path):
     """Open the database at ``path`` (str or Path) with our pragmas; a Database.
 

@@ -19,7 +19,7 @@ bp = Blueprint("export", __name__)
 COLUMNS = [
     "annotation_id", "article_id", "article_title", "article_url", "kind", "start", "end",
     "quote", "verdict", "correction_type", "correction", "rationale", "sources", "author",
-    "created_at", "updated_at", "prefix", "suffix",
+    "created_at", "updated_at", "prefix", "suffix", "revision", "orphaned",
 ]
 
 #: A cell starting with one of these runs as a formula in a spreadsheet (OWASP "CSV Injection").
@@ -49,6 +49,7 @@ def csv_row(row):
         "annotation_id": row["id"],
         "quote": row["exact"],
         "sources": " ".join(json.loads(row["sources"])),
+        "orphaned": "yes" if row["orphaned"] else "no",
     }
     return ["" if values[c] is None else neutralize(values[c]) for c in COLUMNS]
 

@@ -1,11 +1,12 @@
 import pytest
 
+from annotator.articles import get_article
 from tests.conftest import EMOJI_TEXT, claim
 
 
 @pytest.fixture
 def text(db):
-    return db["articles"].get(1)["text"]
+    return get_article(db, 1)["text"]
 
 
 def correction(text, quote, replacement, kind="typo"):

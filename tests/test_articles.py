@@ -2,6 +2,7 @@ import html
 import io
 
 from annotator.demo import DEMO_TITLE
+from annotator.articles import get_article
 
 
 def new_article(session, **data):
@@ -10,7 +11,7 @@ def new_article(session, **data):
 
 
 def test_list_shows_articles_with_counts(alice, db):
-    text = db["articles"].get(1)["text"]
+    text = get_article(db, 1)["text"]
     start = text.index("no fiends")
     alice.api("POST", "/api/articles/1/annotations", json={
         "kind": "correction", "start": start, "end": start + 9, "exact": "no fiends",
@@ -25,7 +26,7 @@ def test_list_shows_articles_with_counts(alice, db):
 def test_add_article_by_pasting(alice, db):
     response = new_article(alice, title="  Pasted  piece ", url="https://example.com/a", text="Line one\r\n\r\n\r\nLine two  ")
     assert response.status_code == 302
-    article = db["articles"].get(int(response.headers["Location"].rsplit("/", 1)[1]))
+    article = get_article(db, int(response.headers["Location"].rsplit("/", 1)[1]))
     assert article["title"] == "Pasted piece"
     assert article["text"] == "Line one\n\nLine two"
     page = alice.client.get(response.headers["Location"]).get_data(as_text=True)
@@ -37,7 +38,7 @@ def test_add_article_by_upload(alice, db):
             "file": (io.BytesIO("\ufeffCaf\u00e9 👍\n".encode("utf-8")), "piece.txt")}
     response = new_article(alice, **data)
     assert response.status_code == 302
-    assert db["articles"].get(3)["text"] == "Café 👍"
+    assert get_article(db, 3)["text"] == "Café 👍"
 
 
 def test_add_article_rejects_bad_input_and_stores_nothing(alice, db):
@@ -64,7 +65,7 @@ def test_add_article_without_csrf_is_refused(alice, db):
 
 
 def test_article_page_shows_text_exactly(alice, db):
-    text = db["articles"].get(2)["text"]
+    text = get_article(db, 2)["text"]
     page = alice.client.get("/articles/2").get_data(as_text=True)
     shown = page.split('<div id="article-text" class="article-text" lang="en">', 1)[1].split("</div>", 1)[0]
     assert html.unescape(shown) == text
@@ -115,4 +116,4 @@ def test_a_long_pasted_article_is_accepted(alice, db):
     text = ("A paragraph of the long article. " * 30 + "\n\n") * 600  # about 600 KB
     response = new_article(alice, title="Long", text=text)
     assert response.status_code == 302
-    assert len(db["articles"].get(3)["text"]) > 500_000
+    assert len(get_article(db, 3)["text"]) > 500_000

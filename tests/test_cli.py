@@ -1,6 +1,7 @@
 import csv
 import io
 
+from annotator.articles import get_article
 from tests.conftest import PASSWORD, claim
 
 
@@ -29,7 +30,7 @@ def test_import_article_prints_id_last(runner, db, tmp_path):
     result = runner.invoke(args=["import-article", str(path), "--title", "A story", "--url", "https://example.com/s"])
     assert result.exit_code == 0, result.output
     article_id = int(result.output.strip().splitlines()[-1])
-    article = db["articles"].get(article_id)
+    article = get_article(db, article_id)
     assert (article["title"], article["url"], article["text"]) == ("A story", "https://example.com/s", "Headline here\n\nBody with café.")
     result = runner.invoke(args=["import-article", str(path)])
     assert db["articles"].get(int(result.output.split()[-1]))["title"] == "Headline here"
@@ -47,7 +48,7 @@ def test_import_article_errors_store_nothing(runner, db, tmp_path):
 
 
 def test_export_csv_to_stdout_and_file(runner, alice, db, tmp_path):
-    text = db["articles"].get(1)["text"]
+    text = get_article(db, 1)["text"]
     alice.api("POST", "/api/articles/1/annotations", json=claim(text, "Maduro", rationale="-2 is negative"))
     result = runner.invoke(args=["export-csv"])
     assert result.exit_code == 0

@@ -2,12 +2,13 @@
 
 import threading
 
+from annotator.articles import get_article
 from tests.conftest import Session, claim
 
 
 def test_simultaneous_writers_all_succeed(app, db):
     """Regression: concurrent saves failed at once with 'database is locked' (a 500)."""
-    text = db["articles"].get(1)["text"]
+    text = get_article(db, 1)["text"]
     words = sorted({w for w in text.split() if text.count(w) == 1 and w.isalpha()})[:48]
     sessions = []
     for name in ("alice", "bob", "alice", "bob"):

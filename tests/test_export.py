@@ -1,6 +1,7 @@
 import csv
 import io
 
+from annotator.articles import get_article
 from annotator.export import COLUMNS, neutralize
 from tests.conftest import claim
 
@@ -18,7 +19,7 @@ def test_header_starts_with_the_contract_columns():
 
 
 def test_article_csv_byte_for_byte(alice, db):
-    text = db["articles"].get(2)["text"]
+    text = get_article(db, 2)["text"]
     alice.api("POST", "/api/articles/2/annotations", json=claim(
         text, 'said "hi"', "mixed", rationale="=HYPERLINK(\"http://x\")\nsecond line, with comma",
         sources=["https://a.example/1", "https://b.example/2"]))
@@ -31,14 +32,14 @@ def test_article_csv_byte_for_byte(alice, db):
         ",".join(COLUMNS) + "\r\n"
         '1,2,Emoji,,claim,23,32,"said ""hi""",mixed,,,"\'=HYPERLINK(""http://x"")\nsecond line, with comma",'
         "https://a.example/1 https://b.example/2,alice,2026-01-02T03:04:05Z,2026-01-02T03:04:06Z,"
-        'Fact 👍 check: the café ,"\'\n\nSecond 🇻🇪 paragraph."\r\n'
+        'Fact 👍 check: the café ,"\'\n\nSecond 🇻🇪 paragraph.",1,no\r\n'
     )
     assert response.get_data().decode("utf-8") == expected
 
 
 def test_export_all_and_one_article(alice, bob, db):
     for session, article, quote in ((alice, 1, "Maduro"), (bob, 2, "café")):
-        text = db["articles"].get(article)["text"]
+        text = get_article(db, article)["text"]
         assert session.api("POST", f"/api/articles/{article}/annotations", json=claim(text, quote)).status_code == 201
     everything = list(csv.DictReader(io.StringIO(alice.client.get("/export.csv").get_data(as_text=True))))
     assert [(r["article_id"], r["quote"], r["author"]) for r in everything] == [("1", "Maduro", "alice"), ("2", "café", "bob")]

@@ -1,0 +1,150 @@
+"""Editing an article's text: revisions, re-anchoring, orphans, permissions."""
+
+import pytest
+
+from annotator.articles import get_article
+from annotator.auth import create_user
+from annotator.db import connect, migrations
+from tests.conftest import PASSWORD, Session, claim
+
+
+@pytest.fixture
+def editor(app, db):
+    create_user(db, "erin", PASSWORD, role="editor")
+    session = Session(app.test_client())
+    session.login("erin")
+    return session
+
+
+def put_text(session, text, article_id=1):
+    return session.api("PUT", f"/api/articles/{article_id}/text", json={"text": text})
+
+
+def test_migration_moves_existing_texts_into_revision_1(tmp_path):
+    db = connect(tmp_path / "old.sqlite3")
+    migrations.apply(db, stop_before="m002_revisions")
+    db["users"].insert({"username": "u", "password_hash": "x", "created_at": "t"})
+    db["articles"].insert({"title": "T", "text": "Old text.", "created_at": "t"})
+    db["annotations"].insert({"article_id": 1, "author_id": 1, "kind": "claim", "start": 0, "end": 3,
+                              "exact": "Old", "prefix": "", "suffix": " text.", "verdict": "true",
+                              "created_at": "t", "updated_at": "t"})
+    migrations.apply(db)
+    article = get_article(db, 1)
+    assert (article["text"], article["revision"]) == ("Old text.", 1)
+    assert db["annotations"].get(1)["revision"] == 1 and db["annotations"].get(1)["orphaned"] == 0
+
+
+def test_new_revision_reanchors_every_annotation(alice, editor, db):
+    text = get_article(db, 1)["text"]
+    ids = {}
+    for quote, verdict in (("gave 72 hours", "true"), ("no fiends", "false"),
+                           ("Bolivia and Mexico continue", "true"), ("Presidential Palace", "mixed")):
+        ids[quote] = alice.api("POST", "/api/articles/1/annotations", json=claim(text, quote, verdict)).get_json()["id"]
+    new = ("UPDATED: " + text.replace("no fiends", "no friends")
+           .replace("Bolivia and Mexico continue", "Bolivia continues")
+           .replace("in the Presidential Palace in the capital of Caracas", "in Caracas"))
+    # move a whole paragraph holding "gave 72 hours" to the end
+    paragraphs = new.split("\n\n")
+    moved = next(p for p in paragraphs if "gave 72 hours" in p)
+    paragraphs.remove(moved)
+    new = "\n\n".join(paragraphs + [moved])
+
+    response = put_text(editor, new)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["revision"] == 2
+    outcomes = {r["annotation_id"]: r for r in body["reanchored"]}
+    assert outcomes[ids["gave 72 hours"]]["outcome"] == "moved"
+    assert outcomes[ids["no fiends"]]["outcome"] == "fuzzy" and 0.8 <= outcomes[ids["no fiends"]]["score"] < 1
+    assert outcomes[ids["Presidential Palace"]]["outcome"] == "orphaned"
+    assert outcomes[ids["Bolivia and Mexico continue"]]["outcome"] in ("fuzzy", "orphaned")
+
+    article = alice.api("GET", "/api/articles/1").get_json()
+    assert (article["revision"], article["text"]) == (2, new)
+    for annotation in alice.api("GET", "/api/articles/1/annotations").get_json():
+        if annotation["orphaned"]:
+            assert annotation["revision"] == 1 and text[annotation["start"]:annotation["end"]] == annotation["exact"]
+        else:
+            assert annotation["revision"] == 2 and new[annotation["start"]:annotation["end"]] == annotation["exact"]
+            assert annotation["prefix"] == new[max(0, annotation["start"] - 32):annotation["start"]]
+    fixed = next(a for a in alice.api("GET", "/api/articles/1/annotations").get_json() if a["id"] == ids["no fiends"])
+    assert fixed["exact"] == "no friends"
+    # the old text is kept
+    assert db.execute("SELECT text FROM revisions WHERE article_id = 1 AND number = 1").fetchone()[0] == text
+    assert db["reanchorings"].count == 4
+
+
+def test_edit_before_a_span_keeps_it_exact(alice, editor, db):
+    text = get_article(db, 2)["text"]
+    saved = alice.api("POST", "/api/articles/2/annotations", json=claim(text, "café")).get_json()
+    added = "👍 New first line.\n\n"  # 19 code points (20 UTF-16 units)
+    report = put_text(editor, added + text, article_id=2).get_json()["reanchored"]
+    assert report == [{"annotation_id": saved["id"], "outcome": "exact", "start": saved["start"] + len(added),
+                       "end": saved["end"] + len(added), "score": 1.0}]
+
+
+def test_orphans_stay_listed_editable_exported_and_can_be_reattached(alice, editor, db):
+    text = get_article(db, 2)["text"]
+    saved = alice.api("POST", "/api/articles/2/annotations", json=claim(text, 'said "hi"')).get_json()
+    put_text(editor, "A wholly different story about rain.", article_id=2)
+    [orphan] = alice.api("GET", "/api/articles/2/annotations").get_json()
+    assert orphan["orphaned"] and orphan["exact"] == 'said "hi"' and orphan["revision"] == 1
+    # the body can still be edited
+    edited = alice.api("PATCH", f"/api/annotations/{saved['id']}", json={"verdict": "mixed", "version": orphan["version"]})
+    assert edited.status_code == 200 and edited.get_json()["orphaned"]
+    assert 'said ""hi""' in alice.client.get("/articles/2/export.csv").get_data(as_text=True)
+    # re-attach by giving a span in the current text
+    new = get_article(db, 2)["text"]
+    span = {"start": new.index("rain"), "end": new.index("rain") + 4, "exact": "rain"}
+    attached = alice.api("PATCH", f"/api/annotations/{saved['id']}", json=span).get_json()
+    assert (attached["orphaned"], attached["revision"], attached["exact"]) == (False, 2, "rain")
+
+
+def test_an_orphan_comes_back_when_its_words_return(alice, editor, db):
+    text = get_article(db, 2)["text"]
+    saved = alice.api("POST", "/api/articles/2/annotations", json=claim(text, "café")).get_json()
+    put_text(editor, "Nothing of the sort.", article_id=2)
+    report = put_text(editor, text, article_id=2).get_json()["reanchored"]
+    assert report[0]["outcome"] in ("exact", "moved")
+    back = alice.api("GET", f"/api/annotations/{saved['id']}").get_json()
+    assert (back["orphaned"], back["revision"], back["start"]) == (False, 3, saved["start"])
+
+
+def test_only_editors_admins_and_the_creator_may_edit_text(alice, bob, editor, db):
+    response = put_text(bob, "Bob's version.")
+    assert response.status_code == 403 and "Only editors" in response.get_json()["error"]
+    assert get_article(db, 1)["revision"] == 1
+    token = alice.csrf_token("/articles/new")
+    created = alice.client.post("/articles/new", data={"title": "Mine", "text": "First.", "csrf_token": token})
+    article_id = int(created.headers["Location"].rsplit("/", 1)[1])
+    assert put_text(alice, "Second.", article_id).status_code == 200
+    assert put_text(bob, "Third.", article_id).status_code == 403
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"text": "   "}, "no text"),
+    ({"text": 5}, 'Send {"text"'),
+    ({}, 'Send {"text"'),
+    ({"text": "Bell \x07"}, "control character"),
+])
+def test_bad_new_text_is_400_and_stores_nothing(editor, db, body, message):
+    response = editor.api("PUT", "/api/articles/1/text", json=body)
+    assert response.status_code == 400 and message in response.get_json()["error"]
+    assert db["revisions"].count == 2 and get_article(db, 1)["revision"] == 1
+
+
+def test_unchanged_text_is_refused(editor, db):
+    response = put_text(editor, get_article(db, 1)["text"] + "\n\n\n")
+    assert response.status_code == 400 and "same as revision 1" in response.get_json()["error"]
+
+
+def test_edit_article_command(runner, alice, db, tmp_path):
+    text = get_article(db, 2)["text"]
+    alice.api("POST", "/api/articles/2/annotations", json=claim(text, "café"))
+    path = tmp_path / "new.txt"
+    path.write_text("Intro.\n\n" + text, encoding="utf-8")
+    result = runner.invoke(args=["edit-article", "2", str(path)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[-1] == "2" and "exact at [26, 30)" in lines[0]
+    assert runner.invoke(args=["edit-article", "2", str(path)]).exit_code == 1
