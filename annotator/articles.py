@@ -10,7 +10,7 @@ from . import annotations
 from .auth import login_required
 from .db import MAX_ROW_ID, get_db, now, transaction
 from .errors import AppError, BadRequest, Forbidden, NotFound
-from .forms import MAX_TITLE, ArticleForm
+from .forms import MAX_TITLE, ArticleForm, EditTextForm
 from .text import canonicalize, find_control
 from .urls import is_http_url
 
@@ -186,15 +186,45 @@ def new():
 def show(article_id):
     db = get_db()
     article = get_article(db, article_id)
-    users = [dict(id=r["id"], username=r["username"]) for r in db.query("SELECT id, username FROM users ORDER BY username")]
     page = {
-        "article": {"id": article["id"], "title": article["title"]},
+        "article": {"id": article["id"], "title": article["title"], "revision": article["revision"]},
         "user": {"id": g.user["id"], "username": g.user["username"]},
-        "users": users,
         "verdicts": [{k: v[k] for k in ("name", "label", "colour")} for v in annotations.verdicts(db)],
         "correction_types": [{k: c[k] for k in ("name", "label")} for c in annotations.correction_types(db)],
     }
-    return render_template("article.html", article=article, page=page)
+    return render_template("article.html", article=article, page=page, can_edit=can_edit_text(g.user, article))
+
+
+@bp.route("/articles/<id:article_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(article_id):
+    db = get_db()
+    article = get_article(db, article_id)
+    if not can_edit_text(g.user, article):
+        raise Forbidden("Only editors, admins and the person who added the article can change its text.")
+    form = EditTextForm(text=article["text"])
+    if form.validate_on_submit():
+        try:
+            number, report = edit_text(db, article, form.text.data, g.user)
+        except AppError as e:
+            form.text.errors.append(e.message)
+        else:
+            flash(f"Saved revision {number}. {summarize(report)}", "info")
+            return redirect(url_for("articles.show", article_id=article_id))
+    status = 400 if form.errors else 200
+    return render_template("article_edit.html", form=form, article=article), status
+
+
+def summarize(report):
+    """One sentence a person reads after an edit: how the annotations fared."""
+    if not report:
+        return "There were no annotations to move."
+    counts = {}
+    for entry in report:
+        counts[entry["outcome"]] = counts.get(entry["outcome"], 0) + 1
+    words = {"exact": "stayed on their words", "moved": "moved with their words",
+             "fuzzy": "found on changed words", "orphaned": "lost their words (orphaned; re-attach them by hand)"}
+    return "Annotations: " + "; ".join(f"{n} {words[k]}" for k, n in counts.items() if n) + "."
 
 
 @command("import-article")

@@ -35,3 +35,9 @@ class ArticleForm(FlaskForm):
         has_file = bool(self.file.data and getattr(self.file.data, "filename", ""))
         if has_text == has_file:
             raise ValidationError("Paste the text or upload a .txt file (one of the two).")
+
+
+class EditTextForm(FlaskForm):
+    """A new revision of an article's text."""
+
+    text = TextAreaField("Text", validators=[DataRequired(message="The article needs some text.")])

@@ -20,6 +20,11 @@ const form = document.getElementById('annotation-form');
 const editorError = document.getElementById('editor-error');
 const status = document.getElementById('status');
 const emptyNote = document.getElementById('empty-note');
+const orphanSection = document.getElementById('orphans');
+const orphanList = document.getElementById('orphan-list');
+const orphanCount = document.getElementById('orphan-count');
+const reattachBanner = document.getElementById('reattach-banner');
+const reattachError = document.getElementById('reattach-error');
 
 const state = {
   annotations: [],
@@ -28,6 +33,7 @@ const state = {
   editingId: null,
   dirty: false, // the editor holds typing that is not saved
   returnFocus: null, // where the focus goes back to when the editor closes
+  reattachId: null, // the orphan waiting for a selection of its new words
 };
 
 // ---------- API ----------
@@ -89,11 +95,15 @@ function visible() {
 function render() {
   renderFilter();
   const shown = visible();
+  const orphans = shown.filter((a) => a.orphaned);
   drawHighlights(shown);
-  list.replaceChildren(...shown.map(card));
+  list.replaceChildren(...shown.filter((a) => !a.orphaned).map(card));
+  orphanSection.hidden = orphans.length === 0;
+  orphanList.replaceChildren(...orphans.map(card));
+  orphanCount.textContent = `(${orphans.length})`;
   const claims = shown.filter((a) => a.kind === 'claim').length;
   count.textContent = `${claims} claim${claims === 1 ? '' : 's'}, ${shown.length - claims} correction${shown.length - claims === 1 ? '' : 's'}`;
-  list.toggleAttribute('data-empty', shown.length === 0);
+  list.toggleAttribute('data-empty', shown.length === orphans.length);
   emptyNote.textContent = state.annotations.length
     ? 'No annotations match this filter.'
     : 'Nothing here yet. Select text in the article to add the first annotation.';
@@ -104,7 +114,8 @@ function render() {
 // The span being annotated shows as a dashed 'draft' highlight, since the
 // browser's own selection disappears once the panel takes the focus.
 function drawHighlights(shown = visible()) {
-  const spans = shown.map((a) => ({
+  // An orphan's offsets point into an older revision: it has no place here.
+  const spans = shown.filter((a) => !a.orphaned).map((a) => ({
     id: a.id,
     kind: a.kind,
     start: map.toUnits(a.start),
@@ -142,7 +153,7 @@ function el(tag, className, text) {
 }
 
 function card(a) {
-  const item = el('li', `annotation-card kind-${a.kind}`);
+  const item = el('li', `annotation-card kind-${a.kind}${a.orphaned ? ' orphaned' : ''}`);
   item.dataset.id = a.id;
   item.tabIndex = 0;
   const head = el('div', 'card-head');
@@ -192,6 +203,12 @@ function card(a) {
     remove.type = 'button';
     remove.addEventListener('click', (e) => { e.stopPropagation(); confirmDelete(item, a); });
     actions.append(edit, remove);
+    if (a.orphaned) {
+      const reattach = el('button', 'link-button reattach', 'Re-attach');
+      reattach.type = 'button';
+      reattach.addEventListener('click', (e) => { e.stopPropagation(); startReattach(a); });
+      actions.prepend(reattach);
+    }
     item.append(actions);
   }
   item.addEventListener('click', (e) => {
@@ -254,6 +271,10 @@ function onSelectionEnd(event) {
 // A new selection while a new annotation is being written moves it to the new
 // words and keeps what was typed; during an unsaved edit it is refused.
 function newSelection(span, focus) {
+  if (state.reattachId !== null) {
+    reattach(span);
+    return;
+  }
   if (!editor.hidden && state.dirty) {
     if (state.editingId !== null) {
       editorError.textContent = 'Save or cancel this edit before starting another annotation.';
@@ -265,6 +286,43 @@ function newSelection(span, focus) {
     return;
   }
   openEditor(null, span, { focus });
+}
+
+// ---------- Re-attaching an orphan to new words ----------
+
+function startReattach(annotation) {
+  if (!editor.hidden && state.dirty) {
+    editorError.textContent = 'Save or cancel what you are writing before re-attaching.';
+    return;
+  }
+  closeEditor();
+  state.reattachId = annotation.id;
+  document.getElementById('reattach-what').textContent = `“${annotation.exact.slice(0, 80)}”`;
+  reattachError.textContent = '';
+  reattachBanner.hidden = false;
+  reattachBanner.scrollIntoView({ block: 'nearest' });
+}
+
+function stopReattach() {
+  state.reattachId = null;
+  reattachBanner.hidden = true;
+}
+
+async function reattach(span) {
+  const { id, version } = state.annotations.find((a) => a.id === state.reattachId);
+  try {
+    const saved = await api('PATCH', `/api/annotations/${id}`, { ...span, version });
+    state.annotations = state.annotations.map((a) => (a.id === saved.id ? saved : a))
+      .sort((x, y) => x.start - y.start || x.end - y.end || x.id - y.id);
+    stopReattach();
+    window.getSelection().removeAllRanges();
+    render();
+    select(saved.id, { scrollList: true });
+    announce('Re-attached.');
+  } catch (e) {
+    reattachError.textContent = e.message;
+    await refreshAfter(e);
+  }
 }
 
 function setKind(kind) {
@@ -422,6 +480,7 @@ form.addEventListener('submit', save);
 for (const radio of form.elements.kind) radio.addEventListener('change', () => setKind(form.elements.kind.value));
 form.addEventListener('input', () => { state.dirty = true; });
 document.getElementById('editor-cancel').addEventListener('click', closeEditor);
+document.getElementById('reattach-cancel').addEventListener('click', stopReattach);
 // Escape closes an untouched editor; typed work needs the Cancel button.
 document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && !editor.hidden && !state.dirty) closeEditor(); });
 window.addEventListener('beforeunload', (e) => { if (!editor.hidden && state.dirty) e.preventDefault(); });
