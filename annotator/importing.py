@@ -24,7 +24,9 @@ Python does not know are ignored.
 
 import codecs
 import datetime
+import ipaddress
 import re
+import socket
 import time
 from dataclasses import dataclass
 from email.message import Message
@@ -161,7 +163,7 @@ def import_bytes(data, filename, declared_charset=None):
     return _import(data, media_type, declared_charset, None, MAX_FILE_BYTES, "file")
 
 
-def import_url(url, *, timeout=10, max_bytes=5_000_000, max_redirects=5):
+def import_url(url, *, timeout=10, max_bytes=5_000_000, max_redirects=5, allow_private=False):
     """Fetch a web page (or text file) server side and return an ``ImportedArticle``.
 
     url: an http(s) URL (``annotator.urls.is_http_url``). timeout: seconds; the
@@ -169,7 +171,10 @@ def import_url(url, *, timeout=10, max_bytes=5_000_000, max_redirects=5):
     redirects included (a read that stalls after the deadline is cut off at
     most ``timeout`` seconds later). max_bytes: the largest body accepted,
     after any Content-Encoding is undone. max_redirects: redirects followed
-    at most; each target must be http(s) too.
+    at most; each target must be http(s) too. allow_private: fetch from
+    loopback, private, link-local and other internal addresses too (tests);
+    off by default, so an import cannot reach servers inside the newsroom's
+    network or a cloud metadata service (server-side request forgery).
 
     The Content-Type picks the kind: text/html or application/xhtml+xml is
     HTML, text/markdown is Markdown, text/plain is plain text (Markdown when
@@ -186,7 +191,7 @@ def import_url(url, *, timeout=10, max_bytes=5_000_000, max_redirects=5):
         raise ImportFailed(
             f"“{url}” is not a web address. Give the full address of the article, starting with http:// or https://."
         )
-    data, final_url, media_type, charset = _fetch(url, timeout, max_bytes, max_redirects)
+    data, final_url, media_type, charset = _fetch(url, timeout, max_bytes, max_redirects, allow_private)
     return _import(data, media_type, charset, final_url, max_bytes, "page")
 
 
@@ -518,7 +523,7 @@ def _inline_text(children):
 # Fetching
 
 
-def _fetch(url, timeout, max_bytes, max_redirects):
+def _fetch(url, timeout, max_bytes, max_redirects, allow_private):
     """GET ``url`` following up to ``max_redirects`` http(s) redirects by hand.
 
     Returns (body bytes, final URL, media type, declared charset or None).
@@ -529,6 +534,8 @@ def _fetch(url, timeout, max_bytes, max_redirects):
         session.max_redirects = max_redirects
         session.headers.update({"User-Agent": _USER_AGENT, "Accept": _ACCEPT})
         for _ in range(max_redirects + 1):
+            if not allow_private:
+                _refuse_internal(url)
             response = _get(session, url, deadline, timeout)
             with response:
                 if not response.is_redirect:
@@ -549,6 +556,26 @@ def _fetch(url, timeout, max_bytes, max_redirects):
         f"The address redirects more than {max_redirects} times, so the page was not fetched. "
         "Open it in your browser and import the address it ends up at."
     )
+
+
+def _refuse_internal(url):
+    """ImportFailed if ``url``'s host resolves to an address that is not public.
+
+    Checked before every hop. (A host that changes its DNS answer between this
+    check and the request could still slip through; a proxy that enforces the
+    rule is the complete fix.)"""
+    host = urlsplit(url).hostname
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (socket.gaierror, UnicodeError):
+        return  # the request itself reports the failure in words
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if not ip.is_global:
+            raise ImportFailed(
+                f"{host} is an address inside a private network ({ip}); only public web pages can be imported. "
+                "Save the page and upload the file instead."
+            )
 
 
 def _get(session, url, deadline, timeout):

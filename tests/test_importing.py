@@ -3,6 +3,7 @@
 The web tests talk only to a server of their own on 127.0.0.1.
 """
 
+import functools
 import gzip
 import http.server
 import socket
@@ -13,9 +14,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from annotator import importing
 from annotator.errors import BadRequest
-from annotator.importing import MAX_FILE_BYTES, ImportFailed, import_bytes, import_url, markdown_text
+from annotator.importing import MAX_FILE_BYTES, ImportFailed, import_bytes, markdown_text
 from annotator.text import canonicalize
+
+# The test server listens on 127.0.0.1, which imports refuse unless allowed.
+import_url = functools.partial(importing.import_url, allow_private=True)
 
 PARAGRAPHS = [
     "Council approves new budget",
@@ -479,3 +484,17 @@ def test_unknown_site_is_named(monkeypatch):
 @pytest.mark.parametrize("url", ["ftp://example.org/a.html", "file:///etc/passwd", "example.org/story", "", "http://"])
 def test_only_http_addresses_are_fetched(url):
     assert "is not a web address" in failure(import_url, url)
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "169.254.169.254", "[::1]", "192.168.0.10"])
+def test_internal_addresses_are_refused_by_default(address):
+    with pytest.raises(ImportFailed, match="inside a private network"):
+        importing.import_url(f"http://{address}/latest/meta-data/")
+
+
+def test_a_redirect_into_the_private_network_is_refused(site, monkeypatch):
+    """Every hop is checked, not just the first."""
+    checked = []
+    monkeypatch.setattr(importing, "_refuse_internal", lambda url: checked.append(url))
+    importing.import_url(f"{site}/r1")
+    assert len(checked) == 3  # /r1, /r2, /article
