@@ -45,6 +45,7 @@ def create_app(test_config=None):
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
         WTF_CSRF_TIME_LIMIT=None,
+        IMPORT_ALLOW_PRIVATE=False,  # True lets URL imports reach internal addresses
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

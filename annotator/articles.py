@@ -3,14 +3,15 @@
 from pathlib import Path
 
 import click
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
 
-from .cli import command
 from . import annotations
 from .auth import login_required
+from .cli import command
 from .db import MAX_ROW_ID, get_db, now, transaction
 from .errors import AppError, BadRequest, Forbidden, NotFound
 from .forms import MAX_TITLE, ArticleForm, EditTextForm
+from .importing import ImportedArticle, import_bytes, import_url
 from .text import canonicalize, find_control
 from .urls import is_http_url
 
@@ -20,14 +21,17 @@ bp = Blueprint("articles", __name__)
 MAX_TEXT_BYTES = 2_000_000
 
 
-def create_article(db, title, text, url=None, created_by=None, raw=None, media_type="text/plain"):
+def create_article(db, title, text, url=None, created_by=None, raw=None, media_type="text/plain",
+                   author=None, published=None):
     """Store an article with its text as revision 1 and return its id.
 
     title: str, 1..300 characters; text: str, stored in canonical form (see
     ``text.canonicalize``); url: an http(s) URL or None; created_by: user id;
-    raw: the original bytes, kept as they came (None for pasted text).
+    raw: the original bytes, kept as they came (default: ``text`` as UTF-8);
+    author, published: what the source says of itself (published "YYYY-MM-DD").
     Raises BadRequest when the title or text is unusable or the URL is not http(s).
     """
+    raw = text.encode("utf-8", "surrogatepass") if raw is None else raw
     text = clean_text(text)
     title = " ".join((title or "").split())
     if not title or len(title) > MAX_TITLE or find_control(title):
@@ -38,10 +42,20 @@ def create_article(db, title, text, url=None, created_by=None, raw=None, media_t
     with transaction(db):
         stamp = now()
         article_id = db["articles"].insert(
-            {"title": title, "url": url, "revision": 1, "created_by": created_by, "created_at": stamp}
+            {"title": title, "url": url, "revision": 1, "created_by": created_by, "created_at": stamp,
+             "author": author, "published": published}
         ).last_pk
         _insert_revision(db, article_id, 1, text, raw, media_type, created_by, stamp)
     return article_id
+
+
+def create_from_import(db, imported, title=None, url=None, created_by=None):
+    """Store an ``importing.ImportedArticle``; ``title`` and ``url`` given by a
+    person win over what the source says. Returns the new article id."""
+    return create_article(
+        db, title or imported.title or first_line(imported.text), imported.text, url or imported.url,
+        created_by, imported.raw, imported.media_type, imported.author, imported.published,
+    )
 
 
 def edit_text(db, article, text, user, raw=None, media_type="text/plain"):
@@ -59,6 +73,7 @@ def edit_text(db, article, text, user, raw=None, media_type="text/plain"):
     if text == article["text"]:
         raise BadRequest(f"The text is the same as revision {article['revision']}; nothing changed.")
     number = article["revision"] + 1
+    raw = text.encode("utf-8", "surrogatepass") if raw is None else raw
     with transaction(db):
         _insert_revision(db, article["id"], number, text, raw, media_type, user["id"], now())
         db.execute("UPDATE articles SET revision = ? WHERE id = ?", [number, article["id"]])
@@ -151,6 +166,8 @@ def to_json(article):
         "text": article["text"],
         "length": len(article["text"]),
         "revision": article["revision"],
+        "author": article["author"],
+        "published": article["published"],
         "created_at": article["created_at"],
     }
 
@@ -166,12 +183,10 @@ def index():
 def new():
     form = ArticleForm()
     if form.validate_on_submit():
-        # An error goes under the field it is about: the file, or the text.
-        field = form.file if form.file.data else form.text
+        # An error goes under the field it is about: the file, the address or the text.
+        field = form.file if form.file.data else form.fetch if form.fetch.data else form.text
         try:
-            text = decode_upload(form.file.data.read()) if form.file.data else form.text.data
-            title = form.title.data or first_line(text)
-            article_id = create_article(get_db(), title, text, form.url.data, g.user["id"])
+            article_id = create_from_import(get_db(), _imported(form), form.title.data, form.url.data, g.user["id"])
         except AppError as e:
             field.errors.append(e.message)
         else:
@@ -179,6 +194,15 @@ def new():
             return redirect(url_for("articles.show", article_id=article_id))
     status = 400 if form.errors else 200
     return render_template("article_new.html", form=form), status
+
+
+def _imported(form):
+    if form.file.data:
+        return import_bytes(form.file.data.read(), form.file.data.filename)
+    if form.fetch.data:
+        return import_url(form.fetch.data.strip(), allow_private=current_app.config["IMPORT_ALLOW_PRIVATE"])
+    pasted = form.text.data  # checked and made canonical by create_article, with messages about text
+    return ImportedArticle(pasted, pasted.encode("utf-8"), None, None, None, None, "text/plain")
 
 
 @bp.route("/articles/<id:article_id>")
@@ -228,15 +252,21 @@ def summarize(report):
 
 
 @command("import-article")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--title", help="Defaults to the text's first line.")
-@click.option("--url", help="Where the article was published (http or https).")
-def import_article_command(path, title, url):
-    """Import a UTF-8 text file as an article; prints the new article id last."""
-    text = decode_upload(path.read_bytes())
-    title = title or first_line(text)
-    article_id = create_article(get_db(), title, text, url)
-    click.echo(f"Imported {path.name} as article {article_id}: {title}")
+@click.argument("source")
+@click.option("--title", help="Defaults to the page's title, or the text's first line.")
+@click.option("--url", help="Where the article was published (http or https); defaults to the page's own.")
+def import_article_command(source, title, url):
+    """Import an article from a file (.txt, .html, .md) or an http(s) address;
+    prints the new article id last."""
+    if is_http_url(source):
+        imported = import_url(source, allow_private=current_app.config["IMPORT_ALLOW_PRIVATE"])
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise BadRequest(f"There is no file {source} (and it is not an http(s) address).")
+        imported = import_bytes(path.read_bytes(), path.name)
+    article_id = create_from_import(get_db(), imported, title, url)
+    click.echo(f"Imported {source} as article {article_id}: {get_article(get_db(), article_id)['title']}")
     click.echo(article_id)
 
 
@@ -248,7 +278,8 @@ def edit_article_command(article_id, path):
     annotations; prints one line per annotation, then the revision number."""
     db = get_db()
     admin = {"id": None, "role": "admin"}  # whoever runs commands on the server is trusted
-    number, report = edit_text(db, get_article(db, article_id), decode_upload(path.read_bytes()), admin)
+    imported = import_bytes(path.read_bytes(), path.name)
+    number, report = edit_text(db, get_article(db, article_id), imported.text, admin, imported.raw, imported.media_type)
     for entry in report:
         where = "" if entry["start"] is None else f" at [{entry['start']}, {entry['end']})"
         click.echo(f"annotation {entry['annotation_id']}: {entry['outcome']}{where}, score {entry['score']}")

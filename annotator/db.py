@@ -170,6 +170,13 @@ def m002_revisions(db):
         db.execute(statement)
 
 
+@migrations()
+def m003_article_metadata(db):
+    """What an imported page says of itself: its author and publication date."""
+    db.execute("ALTER TABLE articles ADD COLUMN author TEXT")
+    db.execute("ALTER TABLE articles ADD COLUMN published TEXT")
+
+
 def connect(path):
     """Open the database at ``path`` (str or Path) with our pragmas; a Database.
 

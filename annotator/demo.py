@@ -8,10 +8,10 @@ import click
 from flask import current_app
 from werkzeug.serving import run_simple
 
-from .cli import command
 from . import annotations
 from .articles import create_article, get_article
 from .auth import create_user, set_password
+from .cli import command
 from .db import get_db, init_db
 from .errors import AppError
 from .text import canonicalize

@@ -9,9 +9,9 @@ import sys
 import click
 from flask import Blueprint, Response, current_app
 
-from .cli import command
 from .articles import get_article
 from .auth import login_required
+from .cli import command
 from .db import MAX_ROW_ID, connect, get_db
 
 bp = Blueprint("export", __name__)

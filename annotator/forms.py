@@ -15,8 +15,11 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
 
 
+UPLOAD_TYPES = ["txt", "html", "htm", "md", "markdown"]
+
+
 class ArticleForm(FlaskForm):
-    """A new article: pasted text or an uploaded .txt file, one of the two."""
+    """A new article: pasted text, an uploaded file or a web address, one of the three."""
 
     title = StringField("Title", validators=[Length(max=MAX_TITLE)])
     url = StringField(
@@ -24,17 +27,28 @@ class ArticleForm(FlaskForm):
         validators=[Optional(), Length(max=2000)],
     )
     text = TextAreaField("Paste the article text")
-    file = FileField("…or upload a .txt file", validators=[FileAllowed(["txt"], "Only .txt files can be uploaded.")])
+    file = FileField(
+        "…or upload a file (.txt, .html, .md)",
+        validators=[FileAllowed(UPLOAD_TYPES, "Only .txt, .html, .htm, .md and .markdown files can be uploaded.")],
+    )
+    fetch = StringField("…or import from a web address", validators=[Optional(), Length(max=2000)])
 
     def validate_url(self, field):
         if field.data and not is_http_url(field.data.strip()):
             raise ValidationError("Give a full address starting with http:// or https://, or leave it empty.")
 
+    def validate_fetch(self, field):
+        if field.data and not is_http_url(field.data.strip()):
+            raise ValidationError("Give the article's full address, starting with http:// or https://.")
+
     def validate_text(self, field):
-        has_text = bool(field.data and field.data.strip())
-        has_file = bool(self.file.data and getattr(self.file.data, "filename", ""))
-        if has_text == has_file:
-            raise ValidationError("Paste the text or upload a .txt file (one of the two).")
+        given = [
+            bool(field.data and field.data.strip()),
+            bool(self.file.data and getattr(self.file.data, "filename", "")),
+            bool(self.fetch.data and self.fetch.data.strip()),
+        ]
+        if sum(given) != 1:
+            raise ValidationError("Paste the text, upload a file or give a web address (one of the three).")
 
 
 class EditTextForm(FlaskForm):

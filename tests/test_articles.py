@@ -1,8 +1,12 @@
 import html
+import http.server
 import io
+import threading
 
-from annotator.demo import DEMO_TITLE
+import pytest
+
 from annotator.articles import get_article
+from annotator.demo import DEMO_TITLE
 
 
 def new_article(session, **data):
@@ -43,13 +47,13 @@ def test_add_article_by_upload(alice, db):
 
 def test_add_article_rejects_bad_input_and_stores_nothing(alice, db):
     cases = [
-        ({"title": "", "text": "  \n"}, "Paste the text or upload"),
-        ({"title": "T", "text": "   \n  "}, "Paste the text or upload"),
+        ({"title": "", "text": "  \n"}, "Paste the text, upload a file or give a web address"),
+        ({"title": "T", "text": "   \n  "}, "Paste the text, upload a file or give a web address"),
         ({"title": "T", "text": "body", "url": "javascript:alert(1)"}, "http"),
-        ({"title": "T", "text": "", "file": (io.BytesIO(b"\xff\xfe\x00bad"), "x.txt")}, "not plain text"),
+        ({"title": "T", "text": "", "file": (io.BytesIO(b"bad\x00bytes"), "x.txt")}, "not a text file"),
         ({"title": "T", "text": "", "file": (io.BytesIO(b"caf\xe9"), "x.txt")}, "not UTF-8"),
-        ({"title": "T", "text": "", "file": (io.BytesIO(b"<p>x</p>"), "x.html")}, "Only .txt"),
-        ({"title": "T", "text": "both", "file": (io.BytesIO(b"text"), "x.txt")}, "one of the two"),
+        ({"title": "T", "text": "", "file": (io.BytesIO(b"%PDF-1.4"), "x.pdf")}, "Only .txt, .html"),
+        ({"title": "T", "text": "both", "file": (io.BytesIO(b"text"), "x.txt")}, "one of the three"),
     ]
     for data, message in cases:
         response = new_article(alice, **data)
@@ -117,3 +121,66 @@ def test_a_long_pasted_article_is_accepted(alice, db):
     response = new_article(alice, title="Long", text=text)
     assert response.status_code == 302
     assert len(get_article(db, 3)["text"]) > 500_000
+
+
+ARTICLE_PAGE = (
+    "<html><head><title>Port strike ends</title><meta name='author' content='Lee Chan'>"
+    "<meta property='article:published_time' content='2026-11-02T08:00:00Z'></head><body><nav>Menu</nav>"
+    "<article><p>Dock workers ended a nine-day strike on Monday after the port authority agreed to a 6% rise, "
+    "the union said in a statement read outside the main gate.</p><p>Shipping lines said it would take two "
+    "weeks to clear the backlog of more than 300 containers waiting on the quays.</p></article>"
+    "<footer>Subscribe</footer></body></html>"
+).encode("utf-8")
+
+
+@pytest.fixture
+def page_server():
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(ARTICLE_PAGE)))
+            self.end_headers()
+            self.wfile.write(ARTICLE_PAGE)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/story"
+    server.shutdown()
+    server.server_close()
+
+
+def test_import_from_a_web_address(app, alice, db, page_server):
+    app.config["IMPORT_ALLOW_PRIVATE"] = True  # the test page is on 127.0.0.1
+    response = new_article(alice, title="", url="", text="", fetch=page_server)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    article = get_article(db, 3)
+    assert (article["title"], article["url"], article["author"], article["published"]) == (
+        "Port strike ends", page_server, "Lee Chan", "2026-11-02")
+    assert article["text"].startswith("Dock workers ended") and "Menu" not in article["text"]
+    raw = db.execute("SELECT raw, media_type FROM revisions WHERE article_id = 3").fetchone()
+    assert raw == (ARTICLE_PAGE, "text/html")
+
+
+def test_web_import_refuses_internal_addresses_by_default(alice, db, page_server):
+    response = new_article(alice, title="", url="", text="", fetch=page_server)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "inside a private network" in page and page.index("inside a private") > page.index('name="fetch"')
+    assert db["articles"].count == 2
+
+
+@pytest.mark.parametrize("name, body, title, first_words", [
+    ("story.html", ARTICLE_PAGE, "Port strike ends", "Dock workers"),
+    ("notes.md", "# Budget *check*\n\nThe [minister](https://x.example) said **40%**.".encode(), "Budget check",
+     "Budget check"),
+])
+def test_upload_html_and_markdown(alice, db, name, body, title, first_words):
+    response = new_article(alice, title="", text="", file=(io.BytesIO(body), name))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    article = get_article(db, 3)
+    assert article["title"] == title and article["text"].startswith(first_words)
+    assert "*" not in article["text"] and "](" not in article["text"]

@@ -39,7 +39,7 @@ def test_import_article_prints_id_last(runner, db, tmp_path):
 def test_import_article_errors_store_nothing(runner, db, tmp_path):
     (tmp_path / "empty.txt").write_text("\n\n  \n")
     (tmp_path / "latin1.txt").write_bytes(b"caf\xe9")
-    for name, message in (("empty.txt", "no text"), ("latin1.txt", "not UTF-8")):
+    for name, message in (("empty.txt", "The file is empty"), ("latin1.txt", "not UTF-8")):
         result = runner.invoke(args=["import-article", str(tmp_path / name), "--title", "T"])
         assert result.exit_code != 0 and message in result.output
     result = runner.invoke(args=["import-article", str(tmp_path / "empty.txt"), "--title", "T", "--url", "file:///etc"])
@@ -102,7 +102,7 @@ def test_import_article_bad_url_and_empty_file_messages(runner, db, tmp_path):
     assert result.exit_code == 1 and "not an http(s) URL" in result.output
     story.write_text("   \n\n")
     result = runner.invoke(args=["import-article", str(story)])
-    assert result.exit_code == 1 and "no text" in result.output
+    assert result.exit_code == 1 and "The file is empty" in result.output
     assert db["articles"].count == 2
 
 
@@ -122,3 +122,24 @@ def test_demo_refuses_a_busy_port_before_changing_passwords(runner, db):
     assert result.exit_code == 1 and f"Port {port} on 127.0.0.1 is in use" in result.output
     assert {r["username"]: r["password_hash"] for r in db["users"].rows} == before
     assert authenticate(db, "alice", PASSWORD)
+
+
+def test_import_article_from_html_file_and_missing_source(runner, db, tmp_path):
+    page = tmp_path / "story.html"
+    page.write_text(
+        "<html><head><title>Ministry denies report</title><link rel='canonical' href='https://news.example/story'>"
+        "<meta name='author' content='Ana Ruiz'></head><body><nav>Home | World</nav><article>"
+        "<p>The ministry denied on Tuesday that the budget was cut by 40&nbsp;per cent, a figure first reported "
+        "by several outlets and repeated by two members of parliament during the debate.</p>"
+        "<p>Officials said the real figure was 4&nbsp;per cent &amp; would be published on Friday, along with "
+        "the full tables for every department and agency involved in the review.</p>"
+        "</article><footer>Contact us</footer></body></html>", encoding="utf-8")
+    result = runner.invoke(args=["import-article", str(page)])
+    assert result.exit_code == 0, result.output
+    article = get_article(db, int(result.output.split()[-1]))
+    assert article["title"] == "Ministry denies report" and article["url"] == "https://news.example/story"
+    assert article["author"] == "Ana Ruiz"
+    assert "40\u00a0per cent" in article["text"] and "4\u00a0per cent & would" in article["text"]
+    assert "Home | World" not in article["text"] and "Contact us" not in article["text"]
+    result = runner.invoke(args=["import-article", str(tmp_path / "nope.txt")])
+    assert result.exit_code == 1 and "There is no file" in result.output
