@@ -118,18 +118,6 @@ def revision_text(db, article_id, number):
     return rows[0]["text"]
 
 
-def decode_upload(data):
-    """Text of an uploaded file (bytes) read as UTF-8; BadRequest if it is not text."""
-    if len(data) > MAX_TEXT_BYTES:
-        raise BadRequest(f"The file is larger than {MAX_TEXT_BYTES // 1_000_000} MB.")
-    if b"\x00" in data:
-        raise BadRequest("The file is not plain text (it contains NUL bytes).")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise BadRequest(f"The file is not UTF-8 text (bad byte at position {e.start}). Save it as UTF-8 and try again.")
-
-
 def first_line(text):
     """A title taken from a text: its first line, cut to the longest title allowed."""
     return canonicalize(text).split("\n", 1)[0][:MAX_TITLE]

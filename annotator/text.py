@@ -24,18 +24,21 @@ class AnchorError(ValueError):
 def canonicalize(text):
     """Return ``text`` in the canonical form every offset counts in.
 
-    text: str. Result: Unicode NFC; ``\\r\\n`` and ``\\r`` become ``\\n``; a
-    leading byte order mark is removed; spaces and tabs at line ends trimmed;
-    three or more newlines (a run of blank lines) become one paragraph break
-    ``\\n\\n``; leading and trailing blank lines removed. Non-breaking and other
-    Unicode spaces are text and are kept.
+    text: str. Result: Unicode NFC; ``\\r\\n`` and ``\\r`` become ``\\n``;
+    spaces and tabs at line ends trimmed; three or more newlines (a run of
+    blank lines) become one paragraph break ``\\n\\n``; blank lines and byte
+    order marks before the first text, and blank lines after the last, are
+    removed. Non-breaking and other Unicode spaces are text and are kept.
+    Idempotent: canonicalize(canonicalize(x)) == canonicalize(x).
     """
-    text = text.removeprefix("\ufeff")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = unicodedata.normalize("NFC", text)
     text = _TRAILING_SPACE.sub("", text)
     text = _BLANK_LINES.sub("\n\n", text)
-    return text.strip("\n")
+    # Byte order marks go wherever they stand among the leading blank lines
+    # (a second one, or one after a blank line), else a second pass would
+    # find one at the start and drop it: the form would not be stable.
+    return text.lstrip("\ufeff\n").rstrip("\n")
 
 
 def find_control(text):

@@ -1,4 +1,6 @@
+import http.server
 import re
+import threading
 
 import pytest
 
@@ -82,3 +84,33 @@ def claim(text, quote, verdict="false", occurrence=0, **extra):
     for _ in range(occurrence + 1):
         start = text.index(quote, start + 1)
     return {"kind": "claim", "start": start, "end": start + len(quote), "exact": quote, "verdict": verdict, **extra}
+
+
+ARTICLE_PAGE = (
+    "<html><head><title>Port strike ends</title><meta name='author' content='Lee Chan'>"
+    "<meta property='article:published_time' content='2026-11-02T08:00:00Z'></head><body><nav>Menu</nav>"
+    "<article><p>Dock workers ended a nine-day strike on Monday after the port authority agreed to a 6% rise, "
+    "the union said in a statement read outside the main gate.</p><p>Shipping lines said it would take two "
+    "weeks to clear the backlog of more than 300 containers waiting on the quays.</p></article>"
+    "<footer>Subscribe</footer></body></html>"
+).encode("utf-8")
+
+
+@pytest.fixture
+def page_server():
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(ARTICLE_PAGE)))
+            self.end_headers()
+            self.wfile.write(ARTICLE_PAGE)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/story"
+    server.shutdown()
+    server.server_close()

@@ -1,12 +1,11 @@
 import html
-import http.server
 import io
-import threading
 
 import pytest
 
 from annotator.articles import get_article
 from annotator.demo import DEMO_TITLE
+from tests.conftest import ARTICLE_PAGE
 
 
 def new_article(session, **data):
@@ -121,36 +120,6 @@ def test_a_long_pasted_article_is_accepted(alice, db):
     response = new_article(alice, title="Long", text=text)
     assert response.status_code == 302
     assert len(get_article(db, 3)["text"]) > 500_000
-
-
-ARTICLE_PAGE = (
-    "<html><head><title>Port strike ends</title><meta name='author' content='Lee Chan'>"
-    "<meta property='article:published_time' content='2026-11-02T08:00:00Z'></head><body><nav>Menu</nav>"
-    "<article><p>Dock workers ended a nine-day strike on Monday after the port authority agreed to a 6% rise, "
-    "the union said in a statement read outside the main gate.</p><p>Shipping lines said it would take two "
-    "weeks to clear the backlog of more than 300 containers waiting on the quays.</p></article>"
-    "<footer>Subscribe</footer></body></html>"
-).encode("utf-8")
-
-
-@pytest.fixture
-def page_server():
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(ARTICLE_PAGE)))
-            self.end_headers()
-            self.wfile.write(ARTICLE_PAGE)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/story"
-    server.shutdown()
-    server.server_close()
 
 
 def test_import_from_a_web_address(app, alice, db, page_server):

@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from annotator.text import AnchorError, canonicalize, check_span, quote_selector
 
@@ -50,3 +52,14 @@ def test_find_control():
     assert find_control("bell\x07") == (4, "\x07")
     assert find_control("c1 \x9b csi") == (3, "\x9b")
     assert find_control("del\x7f") == (3, "\x7f")
+
+
+@given(st.one_of(
+    st.lists(st.sampled_from(["\n", "\r", "\r\n", " ", "\t", "\ufeff", "\u00a0", "e\u0301", "a", "👍"])),
+    st.lists(st.characters(codec="utf-8", exclude_categories=["Cs"])),
+).map("".join))
+@settings(max_examples=500)
+def test_canonical_form_is_stable(text):
+    """Regression: a BOM after a leading blank line survived one pass and fell in the next."""
+    once = canonicalize(text)
+    assert canonicalize(once) == once

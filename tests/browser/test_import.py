@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from tests.test_articles import ARTICLE_PAGE, page_server  # noqa: F401 (a fixture)
+from tests.conftest import ARTICLE_PAGE
 
 
 def test_upload_an_html_page_then_annotate_it(live_server, open_page, tmp_path):
@@ -24,7 +24,7 @@ def test_upload_an_html_page_then_annotate_it(live_server, open_page, tmp_path):
     assert (saved["start"], saved["exact"]) == (text.index("6% rise"), "6% rise")
 
 
-def test_import_from_a_web_address_in_the_form(live_server, open_page, page_server):  # noqa: F811
+def test_import_from_a_web_address_in_the_form(live_server, open_page, page_server):
     live_server.app.config["IMPORT_ALLOW_PRIVATE"] = True  # the page is served on 127.0.0.1
     alice = open_page("alice")
     alice.page.goto(live_server.url + "/articles/new")
