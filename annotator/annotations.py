@@ -63,8 +63,11 @@ def create_annotation(db, article, author, data):
 
     article: article row (needs ``id``, ``text``); author: user row. Raises
     BadRequest for anything invalid (see ``clean``) and Conflict when the
-    author already has an annotation of that kind on exactly that span.
+    author already has an annotation of that kind on exactly that span, or
+    when ``data["revision"]`` (optional: the revision the offsets were taken
+    in) is not the article's current one.
     """
+    _refuse_stale_revision(article, data)
     fields = clean(db, article["text"], data)
     stamp = now()
     fields.update(article_id=article["id"], author_id=author["id"], revision=article["revision"],
@@ -72,6 +75,15 @@ def create_annotation(db, article, author, data):
     with _writing(db, fields):
         new_id = db["annotations"].insert(fields).last_pk
     return get_annotation(db, new_id)
+
+
+def _refuse_stale_revision(article, data):
+    revision = data.get("revision") if isinstance(data, dict) else None
+    if revision is not None and revision != article["revision"]:
+        raise Conflict(
+            f"The article's text was edited (it is now revision {article['revision']}) since you opened it, "
+            "so these offsets may point at other words. Reload the page and select the words again."
+        )
 
 
 def update_annotation(db, article, annotation, patch):
@@ -88,6 +100,8 @@ def update_annotation(db, article, annotation, patch):
     span_keys = {"start", "end", "exact"} & patch.keys()
     if span_keys and span_keys != {"start", "end", "exact"}:
         raise BadRequest("To move an annotation send start, end and exact together.")
+    if span_keys:
+        _refuse_stale_revision(article, patch)
     patch = dict(patch)
     version = patch.pop("version", annotation["version"])
     if not isinstance(version, int) or isinstance(version, bool):

@@ -148,3 +148,14 @@ def test_edit_article_command(runner, alice, db, tmp_path):
     lines = result.output.strip().splitlines()
     assert lines[-1] == "2" and "exact at [26, 30)" in lines[0]
     assert runner.invoke(args=["edit-article", "2", str(path)]).exit_code == 1
+
+
+def test_annotating_an_old_revision_is_a_conflict(alice, editor, db):
+    """A page opened before an edit must not store offsets into the new text."""
+    text = get_article(db, 2)["text"]
+    body = claim(text, "café", revision=1)
+    put_text(editor, text.replace("Fact", "Fact-check"), article_id=2)  # shifts "café" by 6
+    response = alice.api("POST", "/api/articles/2/annotations", json=body)
+    assert response.status_code == 409 and "now revision 2" in response.get_json()["error"]
+    new = get_article(db, 2)["text"]
+    assert alice.api("POST", "/api/articles/2/annotations", json=claim(new, "café", revision=2)).status_code == 201

@@ -311,7 +311,7 @@ function stopReattach() {
 async function reattach(span) {
   const { id, version } = state.annotations.find((a) => a.id === state.reattachId);
   try {
-    const saved = await api('PATCH', `/api/annotations/${id}`, { ...span, version });
+    const saved = await api('PATCH', `/api/annotations/${id}`, { ...span, version, revision: page.article.revision });
     state.annotations = state.annotations.map((a) => (a.id === saved.id ? saved : a))
       .sort((x, y) => x.start - y.start || x.end - y.end || x.id - y.id);
     stopReattach();
@@ -407,7 +407,8 @@ async function save(event) {
       saved = await api('PATCH', `/api/annotations/${state.editingId}`, { ...formPayload(), version });
       state.annotations = state.annotations.map((a) => (a.id === saved.id ? saved : a));
     } else {
-      saved = await api('POST', `/api/articles/${page.article.id}/annotations`, { ...state.draft, ...formPayload() });
+      saved = await api('POST', `/api/articles/${page.article.id}/annotations`,
+        { ...state.draft, ...formPayload(), revision: page.article.revision });
       state.annotations.push(saved);
       state.annotations.sort((x, y) => x.start - y.start || x.end - y.end || x.id - y.id);
     }

@@ -54,3 +54,18 @@ def test_edit_text_is_for_editors_and_the_creator_only(live_server, open_page):
     expect(bob.page.locator("text=Edit text")).to_have_count(0)
     response = bob.page.goto(f"{live_server.url}/articles/{live_server.demo_id}/edit")
     assert response.status == 403
+
+
+def test_saving_on_a_page_older_than_the_text_says_reload(live_server, open_page):
+    db = connect(live_server.app.config["DATABASE"])
+    create_user(db, "erin", PASSWORD, role="editor")
+    db.close()
+    alice = open_page("alice", live_server.demo_id)
+    erin = open_page("erin", live_server.demo_id)
+    alice.select_text("no fiends")
+    alice.fill_claim("false")
+    new_text = "Update: a new first paragraph.\n\n" + live_server.text(live_server.demo_id)
+    assert erin.api_send("PUT", f"/api/articles/{live_server.demo_id}/text", {"text": new_text}).status == 200
+    alice.save_button.click()
+    expect(alice.page.locator("#editor-error")).to_contain_text("Reload the page")
+    assert alice.api_annotations() == []
