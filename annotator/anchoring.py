@@ -12,8 +12,10 @@ through a diff of the two texts, then the first. Then:
    were (an edit before them shifts the offsets; it is still exact).
 2. **moved**: the winner is elsewhere (the paragraph was moved, or the
    mapped place now holds the same words in other surroundings).
-3. **fuzzy**: the best approximate match of the quote (rapidfuzz's
-   ``partial_ratio_alignment``) scores at least ``FUZZY_THRESHOLD``.
+3. **fuzzy**: where the quote with its context aligns best (rapidfuzz's
+   ``partial_ratio_alignment``, at least ``CONTEXT_THRESHOLD``), the best
+   approximate match of the quote scores at least ``FUZZY_THRESHOLD``; it is
+   widened to whole words.
 4. **orphaned**: none of the above; the annotation keeps its quote and is
    never dropped.
 
@@ -28,6 +30,10 @@ from rapidfuzz import fuzz
 
 #: Lowest similarity (0..1) of an approximate match that still anchors.
 FUZZY_THRESHOLD = 0.8
+#: Lowest similarity (0..1) of the quote *with its context* where it is
+#: matched: below it the words around are gone too, and a lookalike elsewhere
+#: must not take the annotation.
+CONTEXT_THRESHOLD = 0.75
 
 EXACT, MOVED, FUZZY, ORPHANED = "exact", "moved", "fuzzy", "orphaned"
 
@@ -66,7 +72,7 @@ def reanchor(new_text, start, end, exact, prefix="", suffix="", position_map=Non
     found = _best_occurrence(new_text, exact, prefix, suffix, mapped)
     if found is not None:
         return Anchor(EXACT if found == mapped else MOVED, found, found + len(exact), 1.0)
-    return _fuzzy(new_text, exact)
+    return _fuzzy(new_text, exact, prefix, suffix)
 
 
 def _occurrences(text, quote):
@@ -107,11 +113,19 @@ def _common_suffix(a, b):
     return _common_prefix(a[::-1], b[::-1])
 
 
-def _fuzzy(text, quote):
-    match = fuzz.partial_ratio_alignment(quote, text, score_cutoff=FUZZY_THRESHOLD * 100)
+def _fuzzy(text, quote, prefix, suffix):
+    """The quote matched approximately, looked for where its context is: the
+    whole ``prefix + quote + suffix`` is aligned first, so that a short quote
+    whose words were deleted is not pinned on a lookalike elsewhere."""
+    area = fuzz.partial_ratio_alignment(prefix + quote + suffix, text, score_cutoff=CONTEXT_THRESHOLD * 100)
+    if area is None:
+        return Anchor(ORPHANED, None, None, 0.0)
+    lo = max(0, area.dest_start - len(quote))
+    hi = min(len(text), area.dest_end + len(quote))
+    match = fuzz.partial_ratio_alignment(quote, text[lo:hi], score_cutoff=FUZZY_THRESHOLD * 100)
     if match is None or match.dest_end <= match.dest_start:
         return Anchor(ORPHANED, None, None, 0.0)
-    start, end = match.dest_start, match.dest_end
+    start, end = lo + match.dest_start, lo + match.dest_end
     # The alignment is as long as the quote; a quote of whole words should
     # land on whole words ("no fiends" -> "no friends", not "no friend").
     if quote[0].isalnum():

@@ -85,3 +85,11 @@ def test_edit_outside_the_span_shifts_it_by_the_length_change(text, data, insert
     result = reanchor(new, start, end, exact, selector["prefix"], selector["suffix"], PositionMap(text, new))
     assert new[result.start:result.end] == exact
     assert (result.start, result.end) == (start + delta, end + delta)
+
+
+def test_deleted_words_are_not_pinned_on_a_lookalike():
+    """Regression: a deleted sentence's claim was attached, fuzzily, to a similar sentence elsewhere."""
+    old = ("On Monday, Minister Ruiz said the port would reopen within a week, according to officials at the "
+           "harbour. Unions were sceptical. By Friday, Minister Ruiz says, the port will be open to cargo ships again.")
+    new = old[old.index("Unions"):]
+    assert anchor(old, new, "Minister Ruiz said the port would reopen").outcome == "orphaned"
