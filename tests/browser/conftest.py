@@ -277,11 +277,9 @@ class ArticlePage:
     def span_edges(self, start, end):
         return self.page.evaluate(_SPAN_EDGES_JS, [start, end])
 
-    def drag_select(self, start, end, steps=12):
-        """Select the UTF-16 span [start, end) of #article-text with real mouse
-        events: press 1px inside the left edge of its first character, at its
-        vertical middle, drag in steps to 1px inside the right edge of its last
-        character, release."""
+    def visible_edges(self, start, end):
+        """Rects (first character, last character) of the UTF-16 span [start, end),
+        scrolled into view; fails the test if either is invisible or off screen."""
         self.wait_ready()
         edges = self.span_edges(start, end)
         first, last = edges["first"], edges["last"]
@@ -290,6 +288,14 @@ class ArticlePage:
             assert 0 <= rect["top"] and rect["bottom"] <= edges["viewportHeight"], (
                 f"the {name} character of [{start}, {end}) is outside the viewport: {rect}"
             )
+        return first, last
+
+    def drag_select(self, start, end, steps=12):
+        """Select the UTF-16 span [start, end) of #article-text with real mouse
+        events: press 1px inside the left edge of its first character, at its
+        vertical middle, drag in steps to 1px inside the right edge of its last
+        character, release."""
+        first, last = self.visible_edges(start, end)
         # The page redraws the text once the editor opens (which drops the
         # browser's selection), so note what was selected as the button rises.
         self.page.evaluate("""() => window.addEventListener('mouseup', () => {

@@ -53,14 +53,7 @@ def _bidi_drag(alice, start, end, first_rtl, last_rtl, steps=12):
     the exact x is the one nearest that edge where Chromium's hit test gives
     the wanted offset: what a user does, moving the pointer until the
     selection looks right. Returns the browser's selection at mouse-up."""
-    alice.wait_ready()
-    edges = alice.span_edges(start, end)
-    first, last = edges["first"], edges["last"]
-    for name, rect in (("first", first), ("last", last)):
-        assert rect["width"] > 2, f"the {name} character of [{start}, {end}) has no width on screen: {rect}"
-        assert 0 <= rect["top"] and rect["bottom"] <= edges["viewportHeight"], (
-            f"the {name} character of [{start}, {end}) is outside the viewport: {rect}"
-        )
+    first, last = alice.visible_edges(start, end)
     y0 = first["top"] + first["height"] / 2
     y1 = last["top"] + last["height"] / 2
     x0 = first["right"] - 1 if first_rtl else first["left"] + 1
