@@ -4,25 +4,25 @@ Pure functions, no Flask. Offsets are Unicode code points, end exclusive.
 Hypothesis and Apache Annotator use the same order: position, then quote with
 context, then approximate quote.
 
-Of all occurrences of the quote, the one whose surroundings agree longest with
-the stored prefix and suffix wins, then the one nearest the old start mapped
-through a diff of the two texts, then the first. Then:
-
-1. **exact**: the winner is at the mapped old start: the words are where they
+1. **exact**: a diff of the two texts (lines, then characters) kept every
+   character of the span, untouched and together: the words are where they
    were (an edit before them shifts the offsets; it is still exact).
-2. **moved**: the winner is elsewhere (the paragraph was moved, or the
-   mapped place now holds the same words in other surroundings).
+2. **moved**: else, the quote occurs elsewhere, cut from its neighbours the
+   way the original was (never inside a longer word or number); a short
+   quote also needs some of its stored context around it. Of several, the
+   one with the most context agreeing wins, then the one nearest the old place.
 3. **fuzzy**: where the quote with its context aligns best (rapidfuzz's
-   ``partial_ratio_alignment``, at least ``CONTEXT_THRESHOLD``), the best
-   approximate match of the quote scores at least ``FUZZY_THRESHOLD``; it is
-   widened to whole words.
+   ``partial_ratio_alignment``, at least ``CONTEXT_THRESHOLD``), the words
+   between the end of the prefix and the start of the suffix, if they are
+   like the quote (``fuzz.ratio`` at least ``FUZZY_THRESHOLD``).
 4. **orphaned**: none of the above; the annotation keeps its quote and is
    never dropped.
 
 Deterministic: the same texts and selector always give the same result
-(the diff runs without a time limit).
+(no step depends on a clock).
 """
 
+import difflib
 from dataclasses import dataclass
 
 from diff_match_patch import diff_match_patch
@@ -34,6 +34,12 @@ FUZZY_THRESHOLD = 0.8
 #: matched: below it the words around are gone too, and a lookalike elsewhere
 #: must not take the annotation.
 CONTEXT_THRESHOLD = 0.75
+
+#: A quote shorter than this (in code points) is common enough ("Maduro",
+#: "5 percent") that it only moves to a place where at least
+#: SHORT_QUOTE_CONTEXT characters of its stored prefix and suffix agree.
+SHORT_QUOTE = 16
+SHORT_QUOTE_CONTEXT = 8
 
 EXACT, MOVED, FUZZY, ORPHANED = "exact", "moved", "fuzzy", "orphaned"
 
@@ -49,17 +55,75 @@ class Anchor:
     score: float
 
 
+#: A replaced block of lines larger than this (old + new characters) is not
+#: diffed character by character: it counts as deleted and inserted whole.
+#: Keeps a rewrite of a long article from taking minutes, deterministically.
+MAX_CHARACTER_DIFF = 20_000
+
+
 class PositionMap:
-    """Maps offsets in an old text to the new text through a character diff."""
+    """How an old text became a new one: which stretches were kept unchanged.
+
+    Lines are compared first (difflib, deterministic and fast even when
+    paragraphs move); a small block of changed lines is then compared
+    character by character (diff-match-patch, without a time limit).
+    """
 
     def __init__(self, old_text, new_text):
+        self.kept = []  # (old_start, new_start, length) of unchanged stretches, in order
+        old_lines, new_lines = _lines(old_text), _lines(new_text)
+        old_at, new_at = _offsets(old_lines), _offsets(new_lines)
+        matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            a, b = old_at[i1], new_at[j1]
+            if tag == "equal":
+                self._keep(a, b, old_at[i2] - a)
+            elif tag == "replace" and (old_at[i2] - a) + (new_at[j2] - b) <= MAX_CHARACTER_DIFF:
+                self._diff_characters(old_text[a:old_at[i2]], new_text[b:new_at[j2]], a, b)
+
+    def _diff_characters(self, old, new, a, b):
         differ = diff_match_patch()
-        differ.Diff_Timeout = 0  # no time limit: the same texts always give the same diff
-        self.diffs = differ.diff_main(old_text, new_text)
-        self._differ = differ
+        differ.Diff_Timeout = 0  # the same texts must always give the same diff
+        for op, chunk in differ.diff_main(old, new, False):
+            if op == 0:
+                self._keep(a, b, len(chunk))
+            a += len(chunk) if op <= 0 else 0
+            b += len(chunk) if op >= 0 else 0
+
+    def _keep(self, a, b, length):
+        if self.kept and self.kept[-1][0] + self.kept[-1][2] == a and self.kept[-1][1] + self.kept[-1][2] == b:
+            last = self.kept.pop()
+            a, b, length = last[0], last[1], last[2] + length
+        if length:
+            self.kept.append((a, b, length))
+
+    def unchanged(self, start, end):
+        """The new [start, end) of old [start, end) if those characters were all
+        kept, untouched and together; else None."""
+        for a, b, length in self.kept:
+            if a <= start and end <= a + length:
+                return b + start - a, b + end - a
+        return None
 
     def __call__(self, offset):
-        return self._differ.diff_xIndex(self.diffs, offset)
+        """Where old ``offset`` is in the new text (after the last kept stretch before it)."""
+        best = 0
+        for a, b, length in self.kept:
+            if a > offset:
+                break
+            best = b + min(offset - a, length)
+        return best
+
+
+def _lines(text):
+    return text.splitlines(keepends=True)
+
+
+def _offsets(lines):
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    return offsets
 
 
 def reanchor(new_text, start, end, exact, prefix="", suffix="", position_map=None):
@@ -68,10 +132,13 @@ def reanchor(new_text, start, end, exact, prefix="", suffix="", position_map=Non
     position_map: a PositionMap from the text the span was made in, or None
     when that text is ``new_text`` itself. Returns an Anchor.
     """
-    mapped = position_map(start) if position_map else start
+    kept = position_map.unchanged(start, end) if position_map else (start, end)
+    if kept:
+        return Anchor(EXACT, kept[0], kept[1], 1.0)
+    mapped = position_map(start)
     found = _best_occurrence(new_text, exact, prefix, suffix, mapped)
     if found is not None:
-        return Anchor(EXACT if found == mapped else MOVED, found, found + len(exact), 1.0)
+        return Anchor(MOVED, found, found + len(exact), 1.0)
     return _fuzzy(new_text, exact, prefix, suffix)
 
 
@@ -84,13 +151,36 @@ def _occurrences(text, quote):
 
 def _best_occurrence(text, quote, prefix, suffix, near):
     """Start of the occurrence of ``quote`` with the most context agreeing, then
-    nearest ``near``; None if the quote is absent."""
+    nearest ``near``; None if there is none that starts and ends on the same
+    kind of boundary as the original (so "5 percent" never lands inside
+    "15 percent") and, for a short quote, with ``SHORT_QUOTE_CONTEXT``
+    characters of context agreeing (so "Maduro" from a deleted paragraph does
+    not land on any other "Maduro")."""
+    needed = 0 if len(quote) >= SHORT_QUOTE else min(SHORT_QUOTE_CONTEXT, len(prefix) + len(suffix))
     best = None
     for at in _occurrences(text, quote):
-        rank = (-_context_score(text, at, quote, prefix, suffix), abs(at - near), at)
+        if not _same_boundaries(text, at, quote, prefix, suffix):
+            continue
+        score = _context_score(text, at, quote, prefix, suffix)
+        if score < needed:
+            continue
+        rank = (-score, abs(at - near), at)
         if best is None or rank < best:
             best = rank
     return None if best is None else best[2]
+
+
+def _same_boundaries(text, at, quote, prefix, suffix):
+    """Whether ``quote`` at ``at`` is cut from its neighbours the way the
+    original was: inside a word only if the original was."""
+    before = text[at - 1] if at > 0 else ""
+    after = text[at + len(quote)] if at + len(quote) < len(text) else ""
+    return (_joins(prefix[-1:], quote[:1]) == _joins(before, quote[:1])
+            and _joins(quote[-1:], suffix[:1]) == _joins(quote[-1:], after))
+
+
+def _joins(left, right):
+    return bool(left) and bool(right) and left.isalnum() and right.isalnum()
 
 
 def _context_score(text, at, quote, prefix, suffix):
@@ -114,28 +204,24 @@ def _common_suffix(a, b):
 
 
 def _fuzzy(text, quote, prefix, suffix):
-    """The quote matched approximately, looked for where its context is: the
-    whole ``prefix + quote + suffix`` is aligned first, so that a short quote
-    whose words were deleted is not pinned on a lookalike elsewhere."""
+    """The quote matched approximately, between its context: the whole
+    ``prefix + quote + suffix`` is aligned first (so a short quote whose
+    words were deleted is not pinned on a lookalike elsewhere), then the span
+    runs from where the prefix ends to where the suffix starts (so "5 percent"
+    edited to "6 percent" is found, not the "5 percent" inside "15 percent")."""
     area = fuzz.partial_ratio_alignment(prefix + quote + suffix, text, score_cutoff=CONTEXT_THRESHOLD * 100)
     if area is None:
         return Anchor(ORPHANED, None, None, 0.0)
-    lo = max(0, area.dest_start - len(quote))
-    hi = min(len(text), area.dest_end + len(quote))
-    match = fuzz.partial_ratio_alignment(quote, text[lo:hi], score_cutoff=FUZZY_THRESHOLD * 100)
-    if match is None or match.dest_end <= match.dest_start:
+    lo, hi = area.dest_start, area.dest_end
+    start = lo + fuzz.partial_ratio_alignment(prefix, text[lo:hi]).dest_end if prefix else lo
+    end = start + fuzz.partial_ratio_alignment(suffix, text[start:hi]).dest_start if suffix else hi
+    if end <= start:
         return Anchor(ORPHANED, None, None, 0.0)
-    start, end = lo + match.dest_start, lo + match.dest_end
-    # The alignment is as long as the quote; a quote of whole words should
-    # land on whole words ("no fiends" -> "no friends", not "no friend").
-    if quote[0].isalnum():
-        while start > 0 and text[start - 1].isalnum():
-            start -= 1
-    if quote[-1].isalnum():
-        while end < len(text) and text[end].isalnum():
-            end += 1
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
-    return Anchor(FUZZY, start, end, round(match.score / 100, 4))
+    score = fuzz.ratio(quote, text[start:end]) / 100
+    if score < FUZZY_THRESHOLD:
+        return Anchor(ORPHANED, None, None, 0.0)
+    return Anchor(FUZZY, start, end, round(score, 4))

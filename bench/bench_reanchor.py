@@ -52,6 +52,15 @@ def main(n):
     print(f"baseline (one str.find per quote): {baseline:.4f}s; ratio {total / baseline:.0f}x")
     print("outcomes:", dict(outcomes))
 
+    # The worst case for a character diff: every paragraph of a long article in a new order.
+    reordered = "\n\n".join(paragraphs[::-1])
+    started = time.perf_counter()
+    position_map = PositionMap(old, reordered)
+    outcomes = Counter(reanchor(reordered, s, e, sel["exact"], sel["prefix"], sel["suffix"], position_map).outcome
+                       for (s, e), sel in zip(spans, selectors))
+    total = time.perf_counter() - started
+    print(f"all {len(paragraphs)} paragraphs reversed: {total:.3f}s; outcomes: {dict(outcomes)}")
+
 
 if __name__ == "__main__":
     main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)

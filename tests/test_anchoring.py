@@ -21,7 +21,6 @@ def anchor(old, new, quote, occurrence=0):
     ("Yesterday " + OLD, "no fiends", "exact", "no fiends"),          # shifted by an edit before it
     (OLD.replace("Maduro stressed", "He stressed"), "U.S.", "exact", "U.S."),
     (OLD.replace("no fiends", "no friends"), "no fiends", "fuzzy", "no friends"),
-    (OLD.replace("“no fiends \",", "") + " Later: “no fiends \",", "no fiends", "moved", "no fiends"),
     ("Something else entirely, about weather in Oslo.", "no fiends", "orphaned", None),
     ("👍👍 " + OLD, "it’s only", "exact", "it’s only"),               # astral characters before it
 ])
@@ -93,3 +92,44 @@ def test_deleted_words_are_not_pinned_on_a_lookalike():
            "harbour. Unions were sceptical. By Friday, Minister Ruiz says, the port will be open to cargo ships again.")
     new = old[old.index("Unions"):]
     assert anchor(old, new, "Minister Ruiz said the port would reopen").outcome == "orphaned"
+
+
+def test_a_short_quote_never_lands_inside_a_longer_number():
+    """Regression: a claim on "5 percent" moved onto the "5 percent" of "15 percent"."""
+    old = "The key rate is 5 percent, the bank said. Inflation hit 15 percent in May."
+    new = old.replace("is 5 percent", "is 6 percent")
+    result = anchor(old, new, "5 percent")
+    assert result.outcome == "fuzzy" and new[result.start:result.end] == "6 percent"
+
+
+def test_a_quote_in_a_deleted_paragraph_is_orphaned_not_exact_elsewhere():
+    """Regression: "Maduro" in a deleted paragraph was reported exact on the next paragraph's "Maduro"."""
+    old = ("The army said Maduro was still in charge of the country.\n\n"
+           "Maduro left for Havana on Sunday, state television said.")
+    new = old.split("\n\n")[1]
+    assert anchor(old, new, "Maduro").outcome == "orphaned"
+
+
+def test_fuzzy_keeps_symbols_and_emoji_at_the_edges():
+    """Regression: a fuzzy anchor cut off a leading "$" or emoji."""
+    old = "The city spent $12.5 million on parks in 2022. Fans cheered 🎉 loudly at the stadium 👍 all night."
+    new = old.replace("parks in", "the parks in").replace("loudly at", "very loudly at")
+    for quote, expected in (("$12.5 million on parks in 2022", "$12.5 million on the parks in 2022"),
+                            ("🎉 loudly at the stadium 👍", "🎉 very loudly at the stadium 👍")):
+        result = anchor(old, new, quote)
+        assert result.outcome == "fuzzy" and new[result.start:result.end] == expected
+
+
+def test_reordering_paragraphs_of_a_long_article():
+    """Regression: the unbounded character diff took over a minute on a 23 KB reorder, holding the write lock."""
+    paragraphs = [f"Paragraph {i}: " + " ".join(f"word{(i * 31 + j) % 997}" for j in range(60)) for i in range(60)]
+    old, new = "\n\n".join(paragraphs), "\n\n".join(paragraphs[::-1])
+    result = anchor(old, new, paragraphs[10][:40])  # bench/bench_reanchor.py times this
+    assert result.outcome == "moved" and result.start == new.index(paragraphs[10])
+
+
+def test_a_moved_paragraph_is_moved():
+    old = "First paragraph.\n\nThe minister claimed “no fiends here” yesterday.\n\nThird paragraph."
+    new = "First paragraph.\n\nThird paragraph.\n\nThe minister claimed “no fiends here” yesterday."
+    result = anchor(old, new, "no fiends")
+    assert result.outcome == "moved" and new[result.start:result.end] == "no fiends"
