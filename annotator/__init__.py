@@ -52,6 +52,8 @@ def create_app(test_config=None):
     app.config.from_prefixed_env("ANNOTATOR")
     if test_config is not None:
         app.config.from_mapping(test_config)
+    # from_prefixed_env keeps "no", "off" or "False" as (true) strings.
+    app.config["IMPORT_ALLOW_PRIVATE"] = _flag(app.config["IMPORT_ALLOW_PRIVATE"])
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
@@ -69,6 +71,13 @@ def create_app(test_config=None):
     export.init_app(app)
     demo.init_app(app)
     return app
+
+
+def _flag(value):
+    """A setting's truth: booleans as they are, strings as true/yes/on/1."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
 
 
 def _instance_secret_key(instance):

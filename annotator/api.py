@@ -56,13 +56,17 @@ def get_article(article_id):
 @bp.put("/articles/<id:article_id>/text")
 @login_required
 def edit_article_text(article_id):
-    """A new revision: ``{"text": str}`` -> ``{"revision", "reanchored": [...]}``."""
+    """A new revision: ``{"text": str, "base_revision": int (optional)}`` ->
+    ``{"revision", "reanchored": [...]}``; 409 if base_revision is not the current one."""
     db = get_db()
     article = articles.get_article(db, article_id)
     body = json_body()
     if not isinstance(body, dict) or not isinstance(body.get("text"), str):
         raise BadRequest('Send {"text": "..."} with the new text of the article.')
-    number, report = articles.edit_text(db, article, body["text"], g.user)
+    base = body.get("base_revision")
+    if base is not None and (not isinstance(base, int) or isinstance(base, bool)):
+        raise BadRequest("base_revision must be the revision number your text was edited from.")
+    number, report = articles.edit_text(db, article, body["text"], g.user, base_revision=base)
     return jsonify(revision=number, reanchored=report)
 
 

@@ -9,7 +9,7 @@ from . import annotations
 from .auth import login_required
 from .cli import command
 from .db import MAX_ROW_ID, get_db, now, transaction
-from .errors import AppError, BadRequest, Forbidden, NotFound
+from .errors import AppError, BadRequest, Conflict, Forbidden, NotFound
 from .forms import MAX_TITLE, ArticleForm, EditTextForm
 from .importing import ImportedArticle, import_bytes, import_url
 from .text import canonicalize, find_control
@@ -53,28 +53,38 @@ def create_from_import(db, imported, title=None, url=None, created_by=None):
     """Store an ``importing.ImportedArticle``; ``title`` and ``url`` given by a
     person win over what the source says. Returns the new article id."""
     return create_article(
-        db, title or imported.title or first_line(imported.text), imported.text, url or imported.url,
+        db, title or (imported.title or "")[:MAX_TITLE] or first_line(imported.text), imported.text, url or imported.url,
         created_by, imported.raw, imported.media_type, imported.author, imported.published,
     )
 
 
-def edit_text(db, article, text, user, raw=None, media_type="text/plain"):
+def edit_text(db, article, text, user, raw=None, media_type="text/plain", base_revision=None):
     """Store ``text`` as the article's next revision and re-anchor every annotation.
 
     article: the article row (from get_article); user: the editing user's row,
     who must be an editor, an admin or the article's creator (else Forbidden).
-    Returns (revision number, list of re-anchoring reports; see
-    ``annotations.reanchor_article``). Raises BadRequest for unusable or
-    unchanged text. One transaction: a failure stores nothing.
+    base_revision: the revision the new text was edited from, if known; when
+    someone saved another revision since, Conflict (409) instead of silently
+    replacing their text. Returns (revision number, list of re-anchoring
+    reports; see ``annotations.reanchor_article``). Raises BadRequest for
+    unusable or unchanged text. One transaction: a failure stores nothing.
     """
     if not can_edit_text(user, article):
         raise Forbidden("Only editors, admins and the person who added the article can change its text.")
     text = clean_text(text)
-    if text == article["text"]:
-        raise BadRequest(f"The text is the same as revision {article['revision']}; nothing changed.")
-    number = article["revision"] + 1
     raw = text.encode("utf-8", "surrogatepass") if raw is None else raw
     with transaction(db):
+        # Read again under the write lock: two saves at once must not both
+        # become revision N + 1, nor one overwrite the other unseen.
+        current = get_article(db, article["id"])
+        if base_revision is not None and base_revision != current["revision"]:
+            raise Conflict(
+                f"Someone saved revision {current['revision']} since you opened revision {base_revision}, "
+                "so your text would undo theirs. Copy your changes, reload, and apply them again."
+            )
+        if text == current["text"]:
+            raise BadRequest(f"The text is the same as revision {current['revision']}; nothing changed.")
+        number = current["revision"] + 1
         _insert_revision(db, article["id"], number, text, raw, media_type, user["id"], now())
         db.execute("UPDATE articles SET revision = ? WHERE id = ?", [number, article["id"]])
         report = annotations.reanchor_article(db, article["id"], number, text)
@@ -214,10 +224,10 @@ def edit(article_id):
     article = get_article(db, article_id)
     if not can_edit_text(g.user, article):
         raise Forbidden("Only editors, admins and the person who added the article can change its text.")
-    form = EditTextForm(text=article["text"])
+    form = EditTextForm(text=article["text"], base_revision=article["revision"])
     if form.validate_on_submit():
         try:
-            number, report = edit_text(db, article, form.text.data, g.user)
+            number, report = edit_text(db, article, form.text.data, g.user, base_revision=form.base_revision.data)
         except AppError as e:
             form.text.errors.append(e.message)
         else:
@@ -231,11 +241,9 @@ def summarize(report):
     """One sentence a person reads after an edit: how the annotations fared."""
     if not report:
         return "There were no annotations to move."
-    counts = {}
-    for entry in report:
-        counts[entry["outcome"]] = counts.get(entry["outcome"], 0) + 1
     words = {"exact": "stayed on their words", "moved": "moved with their words",
              "fuzzy": "found on changed words", "orphaned": "lost their words (orphaned; re-attach them by hand)"}
+    counts = {outcome: sum(e["outcome"] == outcome for e in report) for outcome in words}
     return "Annotations: " + "; ".join(f"{n} {words[k]}" for k, n in counts.items() if n) + "."
 
 

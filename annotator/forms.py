@@ -2,7 +2,8 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import PasswordField, StringField, TextAreaField
+from wtforms import IntegerField, PasswordField, StringField, TextAreaField
+from wtforms.widgets import HiddenInput
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .urls import is_http_url
@@ -55,3 +56,4 @@ class EditTextForm(FlaskForm):
     """A new revision of an article's text."""
 
     text = TextAreaField("Text", validators=[DataRequired(message="The article needs some text.")])
+    base_revision = IntegerField(widget=HiddenInput(), validators=[Optional()])

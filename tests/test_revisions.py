@@ -159,3 +159,62 @@ def test_annotating_an_old_revision_is_a_conflict(alice, editor, db):
     assert response.status_code == 409 and "now revision 2" in response.get_json()["error"]
     new = get_article(db, 2)["text"]
     assert alice.api("POST", "/api/articles/2/annotations", json=claim(new, "café", revision=2)).status_code == 201
+
+
+def test_a_stale_edit_is_a_conflict_not_an_overwrite(editor, db):
+    """Regression: a second Edit-text tab saved over the first one's revision without a word."""
+    text = get_article(db, 1)["text"]
+    first = editor.api("PUT", "/api/articles/1/text", json={"text": text.replace("72", "seventy-two"), "base_revision": 1})
+    assert first.status_code == 200
+    second = editor.api("PUT", "/api/articles/1/text", json={"text": text.replace("Maduro", "Nicolás Maduro", 1),
+                                                             "base_revision": 1})
+    assert second.status_code == 409 and "Someone saved revision 2" in second.get_json()["error"]
+    assert "seventy-two" in get_article(db, 1)["text"]
+
+
+def test_the_edit_form_carries_its_base_revision(editor, db):
+    token = editor.csrf_token("/articles/1/edit")
+    text = get_article(db, 1)["text"]
+    editor.api("PUT", "/api/articles/1/text", json={"text": text + "\n\nAppended."})
+    response = editor.client.post("/articles/1/edit", data={"text": text + "\n\nMine.", "base_revision": "1",
+                                                            "csrf_token": token})
+    assert response.status_code == 400 and "Someone saved revision 2" in response.get_data(as_text=True)
+    assert get_article(db, 1)["text"].endswith("Appended.")
+
+
+def test_simultaneous_text_saves_give_one_revision_and_conflicts(app, editor, db):
+    """Regression: four PUTs at once gave one 200 and three 500s (UNIQUE constraint on the revision number)."""
+    import threading
+
+    text = get_article(db, 1)["text"]
+    sessions = []
+    for _ in range(4):
+        session = Session(app.test_client())
+        session.login("erin")
+        sessions.append((session, session.csrf_token("/")))
+    statuses = []
+    barrier = threading.Barrier(4)
+
+    def save(i):
+        session, token = sessions[i]
+        barrier.wait()
+        statuses.append(session.api("PUT", "/api/articles/1/text", token=token,
+                                    json={"text": f"{text}\n\nVersion {i}.", "base_revision": 1}).status_code)
+
+    threads = [threading.Thread(target=save, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 409, 409, 409]
+    assert get_article(db, 1)["revision"] == 2
+
+
+@pytest.mark.parametrize("value, expected", [("false", False), ("False", False), ("no", False), ("off", False),
+                                             ("0", False), ("true", True), ("yes", True), ("1", True)])
+def test_allow_private_setting_is_read_as_a_boolean(monkeypatch, value, expected):
+    """Regression: ANNOTATOR_IMPORT_ALLOW_PRIVATE=False (a non-empty string) turned the protection off."""
+    from annotator import create_app
+
+    monkeypatch.setenv("ANNOTATOR_IMPORT_ALLOW_PRIVATE", value)
+    assert create_app({"TESTING": True, "SECRET_KEY": "x"}).config["IMPORT_ALLOW_PRIVATE"] is expected
