@@ -111,11 +111,14 @@ def update_annotation(db, article, annotation, patch):
     if patch.get("kind", annotation["kind"]) != annotation["kind"]:
         merged.update(verdict=None, correction_type=None, correction=None)
     merged.update(patch)
+    # An editor may have applied a correction, so that its words now read as
+    # its replacement; its rationale and the like must stay editable.
+    require_change = bool(span_keys) or "correction" in patch or "kind" in patch
     if span_keys or not annotation["orphaned"]:
-        fields = clean(db, article["text"], merged)
+        fields = clean(db, article["text"], merged, require_change)
         fields.update(revision=article["revision"], orphaned=0)
     else:  # an orphan's span still points into the revision it was made in
-        fields = clean(db, _revision_text(db, annotation), merged)
+        fields = clean(db, _revision_text(db, annotation), merged, require_change)
         fields.update(revision=annotation["revision"])
     if all(annotation[key] == value for key, value in fields.items()) and version == annotation["version"]:
         return annotation  # nothing to change
@@ -143,7 +146,7 @@ def delete_annotation(db, annotation):
 _STORED_INPUTS = ("kind", "start", "end", "exact", "verdict", "correction_type", "correction", "rationale")
 
 
-def clean(db, text, data):
+def clean(db, text, data, require_change=True):
     """Check an annotation's fields against the article text and the scales.
 
     data: dict with ``kind`` ("claim" | "correction"), ``start``, ``end`` (int
@@ -151,7 +154,8 @@ def clean(db, text, data):
     correction ``correction_type`` and ``correction`` (str, may be empty);
     optional ``rationale`` (str) and ``sources`` (list of http(s) URLs).
     Returns the columns to store (quote context computed from ``text``).
-    Raises BadRequest with a message naming the field at fault.
+    Raises BadRequest with a message naming the field at fault; with
+    require_change, also for a correction that would not change the text.
     """
     if not isinstance(data, dict):
         raise BadRequest("Send the annotation as a JSON object.")
@@ -184,7 +188,7 @@ def clean(db, text, data):
         if not isinstance(data.get("correction"), str):
             raise BadRequest('correction must be the suggested replacement text (use "" to suggest deleting the span).')
         fields["correction"] = _string(data, "correction", MAX_CORRECTION)
-        if fields["correction"] == exact:
+        if require_change and fields["correction"] == exact:
             raise BadRequest("The replacement is the same as the text; change it, or save a claim instead.")
         _refuse_other_kind(data, ("verdict",), "correction")
     return fields

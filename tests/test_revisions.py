@@ -218,3 +218,17 @@ def test_allow_private_setting_is_read_as_a_boolean(monkeypatch, value, expected
 
     monkeypatch.setenv("ANNOTATOR_IMPORT_ALLOW_PRIVATE", value)
     assert create_app({"TESTING": True, "SECRET_KEY": "x"}).config["IMPORT_ALLOW_PRIVATE"] is expected
+
+
+def test_an_applied_correction_stays_editable(alice, editor, db):
+    """Regression: once the editor applied a correction, every PATCH of it was refused as changing nothing."""
+    text = get_article(db, 1)["text"]
+    start = text.index("no fiends")
+    saved = alice.api("POST", "/api/articles/1/annotations", json={
+        "kind": "correction", "start": start, "end": start + 9, "exact": "no fiends",
+        "correction_type": "typo", "correction": "no friends"}).get_json()
+    put_text(editor, text.replace("no fiends", "no friends"))
+    applied = alice.api("GET", f"/api/annotations/{saved['id']}").get_json()
+    assert applied["exact"] == "no friends" == applied["correction"]
+    response = alice.api("PATCH", f"/api/annotations/{saved['id']}", json={"rationale": "Applied in revision 2."})
+    assert response.status_code == 200 and response.get_json()["rationale"] == "Applied in revision 2."

@@ -25,6 +25,7 @@ const orphanList = document.getElementById('orphan-list');
 const orphanCount = document.getElementById('orphan-count');
 const reattachBanner = document.getElementById('reattach-banner');
 const reattachError = document.getElementById('reattach-error');
+const staleNote = document.getElementById('stale-note');
 
 const state = {
   annotations: [],
@@ -80,8 +81,18 @@ async function load() {
 
 // After a 404 or 409 the page is out of date (another tab deleted or changed
 // something): show the server's current list, keeping the editor as it is.
+// If the text itself was edited, the list's offsets count in a text this
+// page does not show: say so instead of drawing them on the wrong words.
 async function refreshAfter(error) {
-  if (error.status === 404 || error.status === 409) await load().catch(() => {});
+  if (error.status !== 404 && error.status !== 409) return;
+  try {
+    const article = await api('GET', `/api/articles/${page.article.id}`);
+    if (article.revision !== page.article.revision) {
+      staleNote.hidden = false;
+      return;
+    }
+    await load();
+  } catch (e) { /* the message already shown is the one that matters */ }
 }
 
 // ---------- Rendering ----------
@@ -104,9 +115,9 @@ function render() {
   const claims = shown.filter((a) => a.kind === 'claim').length;
   count.textContent = `${claims} claim${claims === 1 ? '' : 's'}, ${shown.length - claims} correction${shown.length - claims === 1 ? '' : 's'}`;
   list.toggleAttribute('data-empty', shown.length === orphans.length);
-  emptyNote.textContent = state.annotations.length
-    ? 'No annotations match this filter.'
-    : 'Nothing here yet. Select text in the article to add the first annotation.';
+  emptyNote.textContent = !state.annotations.length
+    ? 'Nothing here yet. Select text in the article to add the first annotation.'
+    : shown.length ? 'None on the current text: see the orphaned ones below.' : 'No annotations match this filter.';
   if (!shown.some((a) => a.id === state.selectedId)) state.selectedId = null;
   markSelected();
 }

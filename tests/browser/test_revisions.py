@@ -60,6 +60,7 @@ def test_saving_on_a_page_older_than_the_text_says_reload(live_server, open_page
     db = connect(live_server.app.config["DATABASE"])
     create_user(db, "erin", PASSWORD, role="editor")
     db.close()
+    live_server.add_annotation("bob", live_server.demo_id, "Anadolu Agency", verdict="true")
     alice = open_page("alice", live_server.demo_id)
     erin = open_page("erin", live_server.demo_id)
     alice.select_text("no fiends")
@@ -68,4 +69,9 @@ def test_saving_on_a_page_older_than_the_text_says_reload(live_server, open_page
     assert erin.api_send("PUT", f"/api/articles/{live_server.demo_id}/text", {"text": new_text}).status == 200
     alice.save_button.click()
     expect(alice.page.locator("#editor-error")).to_contain_text("Reload the page")
-    assert alice.api_annotations() == []
+    expect(alice.page.locator("#stale-note")).to_be_visible()
+    assert [a["author"] for a in alice.api_annotations()] == ["bob"]  # nothing of alice's stored
+    assert alice.text_content() != live_server.text(live_server.demo_id)  # the page still shows the old text
+    # and bob's highlight is not redrawn with the new text's offsets on the old text
+    [bobs] = alice.saved_marks.all_text_contents()
+    assert bobs == "Anadolu Agency"
