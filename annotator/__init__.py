@@ -40,7 +40,7 @@ def create_app(test_config=None):
     )
     app.config.from_mapping(
         DATABASE=os.path.join(app.instance_path, "annotator.sqlite3"),
-        MAX_CONTENT_LENGTH=4 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=6 * 1024 * 1024,  # above the importer's 5 MB, so its message shows
         MAX_FORM_MEMORY_SIZE=4 * 1024 * 1024,  # a pasted article may be as long as an uploaded one
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,

@@ -104,6 +104,7 @@ _TEXT_SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u
 #: ideographs, printable letters that NFC and whitespace trimming leave alone.
 _STAND_IN_POOL = range(0x20000, 0x2A6DF)
 
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n.*?\r?\n---[ \t]*(\r?\n|\Z)", re.DOTALL)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 _USER_AGENT = "FactcheckAnnotator/0.1 (article import)"
@@ -453,8 +454,11 @@ def markdown_text(source):
     marks, inline HTML tags, backslash escapes (the escaped character stays).
     Lines of one paragraph join with a space, as when rendered; a hard break
     (two trailing spaces or "\\") stays a newline. Blocks are separated by
-    "\\n\\n". title: the text of the first heading, or None.
+    "\\n\\n". title: the text of the first heading, or None. A YAML front
+    matter block ("---" lines around it, at the very start), as CMS exports
+    write, is metadata and is dropped.
     """
+    source = _FRONT_MATTER.sub("", source, count=1)
     blocks, title = [], None
     lists = []  # per open list: the width of its current item's marker
     marker = None  # the marker of a list item whose first line is still to come

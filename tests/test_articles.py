@@ -153,3 +153,12 @@ def test_upload_html_and_markdown(alice, db, name, body, title, first_words):
     article = get_article(db, 3)
     assert article["title"] == title and article["text"].startswith(first_words)
     assert "*" not in article["text"] and "](" not in article["text"]
+
+
+def test_an_upload_over_the_limit_gets_the_importers_message(alice, db):
+    """Regression: a 4-5 MB upload hit a bare 413 page and the form was lost."""
+    big = ("x" * 99 + "\n") * 46_000  # 4.6 MB
+    response = new_article(alice, title="Big", text="", file=(io.BytesIO(big.encode()), "big.txt"))
+    assert response.status_code == 400
+    assert 'name="title"' in response.get_data(as_text=True)  # the form is still there
+    assert db["articles"].count == 2

@@ -498,3 +498,10 @@ def test_a_redirect_into_the_private_network_is_refused(site, monkeypatch):
     monkeypatch.setattr(importing, "_refuse_internal", lambda url: checked.append(url))
     importing.import_url(f"{site}/r1")
     assert len(checked) == 3  # /r1, /r2, /article
+
+
+def test_markdown_front_matter_is_metadata_not_text():
+    """Regression: a CMS export's YAML front matter became the title and first paragraph."""
+    text, title = markdown_text("---\ntitle: Front matter title\nauthor: Jane\n---\n# Real title\n\nBody text.")
+    assert (text, title) == ("Real title\n\nBody text.", "Real title")
+    assert markdown_text("Intro.\n\n---\n\nAfter a rule.")[0] == "Intro.\n\nAfter a rule."
