@@ -14,7 +14,6 @@ from .auth import create_user, set_password
 from .cli import command
 from .db import get_db, init_db
 from .errors import AppError
-from .text import canonicalize
 
 DEMO_TITLE = "Venezuela cuts diplomatic ties with US after Guaido recognized"
 DEMO_URL = None  # the wire story was shared without a stable address
@@ -53,7 +52,7 @@ def seed(db):
     teammate = next(db["users"].rows_where("username = ?", [TEAMMATE]))
     if not db["annotations"].count_where("author_id = ?", [teammate["id"]]):
         article = get_article(db, article_id)
-        text = canonicalize(article["text"])
+        text = article["text"]  # canonical already
         for note in TEAMMATE_ANNOTATIONS:
             start = text.index(note["exact"])
             annotations.create_annotation(db, article, teammate, {**note, "start": start, "end": start + len(note["exact"])})
