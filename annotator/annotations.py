@@ -40,18 +40,21 @@ def correction_types(db):
     return list(db.query("SELECT * FROM correction_types ORDER BY position"))
 
 
-def list_annotations(db, article_id):
-    """Every author's annotations on an article, in document order, as rows."""
+def list_annotations(db, article_id, include_deleted=False):
+    """Every author's annotations on an article, in document order, as rows;
+    deleted ones too with ``include_deleted``."""
+    alive = "" if include_deleted else "AND deleted_at IS NULL "
     return list(db.query(
-        _SELECT + 'WHERE article_id = ? ORDER BY start, "end", annotations.id', [article_id]
+        _SELECT + f'WHERE article_id = ? {alive}ORDER BY start, "end", annotations.id', [article_id]
     ))
 
 
-def get_annotation(db, annotation_id, check_author=None):
-    """The annotation row, or NotFound; Forbidden unless ``check_author`` (a user
-    row, or None to skip the check) wrote it."""
+def get_annotation(db, annotation_id, check_author=None, include_deleted=False):
+    """The annotation row, or NotFound (also when deleted, unless
+    ``include_deleted``); Forbidden unless ``check_author`` (a user row, or
+    None to skip the check) wrote it."""
     rows = list(db.query(_SELECT + "WHERE annotations.id = ?", [annotation_id]))
-    if not rows:
+    if not rows or (rows[0]["deleted_at"] and not include_deleted):
         raise NotFound(f"There is no annotation {annotation_id}.")
     if check_author is not None and rows[0]["author_id"] != check_author["id"]:
         raise Forbidden("Only the author of an annotation can change or delete it.")
@@ -74,7 +77,9 @@ def create_annotation(db, article, author, data):
                   orphaned=0, created_at=stamp, updated_at=stamp)
     with _writing(db, fields):
         new_id = db["annotations"].insert(fields).last_pk
-    return get_annotation(db, new_id)
+        created = get_annotation(db, new_id)
+        record(db, created, author["id"], "create", None, created)
+    return created
 
 
 def _refuse_stale_revision(article, data):
@@ -86,7 +91,7 @@ def _refuse_stale_revision(article, data):
         )
 
 
-def update_annotation(db, article, annotation, patch):
+def update_annotation(db, article, annotation, patch, user_id=None):
     """Apply a partial update (same fields as create) to ``annotation``; the row.
 
     The merged annotation is checked as a whole, so a patch can change the
@@ -135,12 +140,63 @@ def update_annotation(db, article, annotation, patch):
                 "This annotation was changed elsewhere since you opened it, so your edit was not saved. "
                 "Reload the page to see the latest version."
             )
-    return get_annotation(db, annotation["id"])
+        edited = get_annotation(db, annotation["id"])
+        record(db, edited, user_id, "edit", annotation, edited)
+    return edited
 
 
-def delete_annotation(db, annotation):
+def delete_annotation(db, annotation, user_id=None):
+    """Delete softly: the annotation disappears from lists and exports but
+    keeps its row and history, so ``restore_annotation`` can bring it back."""
     with transaction(db):
-        db["annotations"].delete(annotation["id"])
+        db.execute("UPDATE annotations SET deleted_at = ?, version = version + 1 WHERE id = ?",
+                   [now(), annotation["id"]])
+        record(db, annotation, user_id, "delete", annotation, None)
+
+
+def restore_annotation(db, annotation, user):
+    """Undo a delete. annotation: the row (deleted); user: its author or an
+    editor/admin, else Forbidden. Conflict if the author has since made
+    another annotation of that kind on exactly that span."""
+    if user["id"] != annotation["author_id"] and user["role"] not in ("editor", "admin"):
+        raise Forbidden("Only the author or an editor can restore an annotation.")
+    if not annotation["deleted_at"]:
+        raise Conflict("This annotation is not deleted.")
+    with transaction(db):
+        if _same_span(db, annotation, annotation["id"]):
+            raise Conflict("Its author has made another annotation of this kind on exactly these words since; "
+                           "delete that one first.")
+        db.execute("UPDATE annotations SET deleted_at = NULL, version = version + 1 WHERE id = ?", [annotation["id"]])
+        restored = get_annotation(db, annotation["id"])
+        record(db, restored, user["id"], "restore", None, restored)
+    return restored
+
+
+def record(db, annotation, user_id, action, before, after):
+    """Add one entry to an annotation's history: who (user id, None for the
+    system), what (``action``), and the annotation's API shape before and
+    after (rows, or any JSON-able values, or None)."""
+    db["history"].insert({
+        "annotation_id": annotation["id"], "user_id": user_id, "action": action,
+        "before": None if before is None else json.dumps(_shape(before), ensure_ascii=False),
+        "after": None if after is None else json.dumps(_shape(after), ensure_ascii=False),
+        "created_at": now(),
+    })
+
+
+def _shape(value):
+    return to_json(value) if hasattr(value, "keys") and "author_id" in value.keys() else value
+
+
+def history(db, annotation_id):
+    """An annotation's history, oldest first: list of {id, action, user,
+    created_at, before, after} (before/after in the API shape, or None)."""
+    rows = db.query(
+        "SELECT history.*, users.username AS user FROM history LEFT JOIN users ON users.id = history.user_id "
+        "WHERE annotation_id = ? ORDER BY history.id", [annotation_id])
+    return [{"id": r["id"], "action": r["action"], "user": r["user"], "created_at": r["created_at"],
+             "before": r["before"] and json.loads(r["before"]), "after": r["after"] and json.loads(r["after"])}
+            for r in rows]
 
 
 _STORED_INPUTS = ("kind", "start", "end", "exact", "verdict", "correction_type", "correction", "rationale")
@@ -268,7 +324,7 @@ def _same_span(db, fields, exclude_id=None):
     """Other annotations by this author, of this kind, on exactly this span of this revision."""
     return list(db.query(
         'SELECT id FROM annotations WHERE article_id = ? AND author_id = ? AND kind = ? AND revision = ? '
-        'AND start = ? AND "end" = ? AND id IS NOT ?',
+        'AND start = ? AND "end" = ? AND id IS NOT ? AND deleted_at IS NULL',
         [fields["article_id"], fields["author_id"], fields["kind"], fields["revision"],
          fields["start"], fields["end"], exclude_id],
     ))
@@ -295,12 +351,12 @@ def reanchor_article(db, article_id, number, text):
     maps = {}
     report = []
     stamp = now()
-    for row in list_annotations(db, article_id):
+    for row in list_annotations(db, article_id, include_deleted=True):
         if row["revision"] not in maps:
             maps[row["revision"]] = PositionMap(_revision_text(db, row), text)
         found = reanchor(text, row["start"], row["end"], row["exact"], row["prefix"], row["suffix"],
                          maps[row["revision"]])
-        if found.outcome != ORPHANED and _same_span(
+        if found.outcome != ORPHANED and not row["deleted_at"] and _same_span(
                 db, {**row, "revision": number, "start": found.start, "end": found.end}, row["id"]):
             found = Anchor(ORPHANED, None, None, found.score)  # would duplicate the author's other annotation
         if found.outcome == ORPHANED:
@@ -317,6 +373,11 @@ def reanchor_article(db, article_id, number, text):
             "outcome": found.outcome, "score": found.score, "old_start": row["start"], "old_end": row["end"],
             "old_exact": row["exact"], "new_start": found.start, "new_end": found.end, "created_at": stamp,
         })
+        if row["deleted_at"]:
+            continue  # kept in step for a restore, but not reported
+        record(db, row, None, "reanchor", {"revision": row["revision"], "start": row["start"], "end": row["end"]},
+               {"revision": number if found.outcome != ORPHANED else row["revision"], "outcome": found.outcome,
+                "start": found.start, "end": found.end, "score": found.score})
         report.append({"annotation_id": row["id"], "outcome": found.outcome,
                        "start": found.start, "end": found.end, "score": found.score})
     return report
@@ -342,6 +403,7 @@ def to_json(row):
         "author_id": row["author_id"],
         "version": row["version"],
         "revision": row["revision"],
+        "deleted": bool(row["deleted_at"]),
         "orphaned": bool(row["orphaned"]),
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],

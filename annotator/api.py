@@ -99,7 +99,7 @@ def update_annotation(annotation_id):
     db = get_db()
     annotation = annotations.get_annotation(db, annotation_id, check_author=g.user)
     article = articles.get_article(db, annotation["article_id"])
-    row = annotations.update_annotation(db, article, annotation, json_body())
+    row = annotations.update_annotation(db, article, annotation, json_body(), g.user["id"])
     return jsonify(annotations.to_json(row))
 
 
@@ -107,5 +107,23 @@ def update_annotation(annotation_id):
 @login_required
 def delete_annotation(annotation_id):
     db = get_db()
-    annotations.delete_annotation(db, annotations.get_annotation(db, annotation_id, check_author=g.user))
+    annotations.delete_annotation(db, annotations.get_annotation(db, annotation_id, check_author=g.user), g.user["id"])
     return "", 204
+
+
+@bp.post("/annotations/<id:annotation_id>/restore")
+@login_required
+def restore_annotation(annotation_id):
+    """Undo a delete (the author or an editor) -> the annotation."""
+    db = get_db()
+    annotation = annotations.get_annotation(db, annotation_id, include_deleted=True)
+    return jsonify(annotations.to_json(annotations.restore_annotation(db, annotation, g.user)))
+
+
+@bp.get("/annotations/<id:annotation_id>/history")
+@login_required
+def annotation_history(annotation_id):
+    """Every recorded change, oldest first: [{id, action, user, created_at, before, after}]."""
+    db = get_db()
+    annotations.get_annotation(db, annotation_id, include_deleted=True)
+    return jsonify(annotations.history(db, annotation_id))

@@ -151,7 +151,8 @@ def list_articles(db):
           COUNT(CASE WHEN annotations.kind = 'claim' THEN 1 END) AS claims,
           COUNT(CASE WHEN annotations.kind = 'correction' THEN 1 END) AS corrections,
           COUNT(DISTINCT annotations.author_id) AS annotators
-        FROM articles LEFT JOIN annotations ON annotations.article_id = articles.id
+        FROM articles LEFT JOIN annotations
+          ON annotations.article_id = articles.id AND annotations.deleted_at IS NULL
         GROUP BY articles.id ORDER BY articles.id DESC
     """))
 

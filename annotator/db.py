@@ -177,6 +177,32 @@ def m003_article_metadata(db):
     db.execute("ALTER TABLE articles ADD COLUMN published TEXT")
 
 
+REVIEW = """
+ALTER TABLE annotations ADD COLUMN deleted_at TEXT;
+DROP INDEX annotations_one_per_span;
+CREATE UNIQUE INDEX annotations_one_per_span ON annotations (article_id, author_id, kind, revision, start, "end")
+    WHERE deleted_at IS NULL;
+CREATE TABLE history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    annotation_id INTEGER NOT NULL REFERENCES annotations(id),
+    user_id INTEGER REFERENCES users(id),
+    action TEXT NOT NULL CHECK (action IN ('create', 'edit', 'delete', 'restore', 'reanchor', 'review', 'status')),
+    before TEXT,
+    after TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX history_by_annotation ON history (annotation_id, id)
+"""
+
+
+@migrations()
+def m004_soft_delete_and_history(db):
+    """Deletes become soft (``deleted_at``) so they can be undone, and every
+    change to an annotation is recorded with its before and after."""
+    for statement in REVIEW.split(";"):
+        db.execute(statement)
+
+
 def connect(path):
     """Open the database at ``path`` (str or Path) with our pragmas; a Database.
 

@@ -71,7 +71,8 @@ def iter_csv(db, article_id=None):
 
     writer.writerow(COLUMNS)
     yield flush()
-    where, params = ("WHERE a.article_id = ?", [article_id]) if article_id is not None else ("", [])
+    where, params = ("WHERE a.deleted_at IS NULL AND a.article_id = ?", [article_id]) if article_id is not None \
+        else ("WHERE a.deleted_at IS NULL", [])
     for row in db.query(_QUERY.format(where=where), params):
         writer.writerow(csv_row(row))
         yield flush()
