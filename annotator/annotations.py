@@ -404,6 +404,8 @@ def to_json(row):
         "version": row["version"],
         "revision": row["revision"],
         "deleted": bool(row["deleted_at"]),
+        "status": row["status"],
+        "status_note": row["status_note"],
         "orphaned": bool(row["orphaned"]),
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],

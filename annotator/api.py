@@ -9,7 +9,7 @@ import json
 from flask import Blueprint, g, jsonify, request
 from flask_wtf.csrf import generate_csrf
 
-from . import annotations, articles
+from . import annotations, articles, review
 from .auth import login_required
 from .db import get_db
 from .errors import BadRequest
@@ -118,6 +118,33 @@ def restore_annotation(annotation_id):
     db = get_db()
     annotation = annotations.get_annotation(db, annotation_id, include_deleted=True)
     return jsonify(annotations.to_json(annotations.restore_annotation(db, annotation, g.user)))
+
+
+@bp.post("/annotations/<id:annotation_id>/reviews")
+@login_required
+def add_review(annotation_id):
+    """``{"decision", "verdict", "correction", "comment"}`` -> 201 and the review."""
+    db = get_db()
+    annotation = annotations.get_annotation(db, annotation_id)
+    return jsonify(review.add_review(db, annotation, g.user, json_body())), 201
+
+
+@bp.get("/annotations/<id:annotation_id>/reviews")
+@login_required
+def list_reviews(annotation_id):
+    """The review thread, oldest first."""
+    db = get_db()
+    annotations.get_annotation(db, annotation_id)
+    return jsonify(review.list_reviews(db, annotation_id))
+
+
+@bp.post("/annotations/<id:annotation_id>/status")
+@login_required
+def set_status(annotation_id):
+    """``{"status", "note"}`` (editors and admins) -> the annotation."""
+    db = get_db()
+    annotation = annotations.get_annotation(db, annotation_id)
+    return jsonify(annotations.to_json(review.set_status(db, annotation, g.user, json_body())))
 
 
 @bp.get("/annotations/<id:annotation_id>/history")

@@ -203,6 +203,32 @@ def m004_soft_delete_and_history(db):
         db.execute(statement)
 
 
+REVIEWS = """
+CREATE TABLE reviews (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    annotation_id INTEGER NOT NULL REFERENCES annotations(id),
+    reviewer_id INTEGER NOT NULL REFERENCES users(id),
+    decision TEXT NOT NULL CHECK (decision IN ('agree', 'disagree', 'comment')),
+    verdict TEXT REFERENCES verdicts(name),
+    correction TEXT,
+    comment TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+);
+CREATE INDEX reviews_by_annotation ON reviews (annotation_id, id);
+ALTER TABLE annotations ADD COLUMN status TEXT NOT NULL DEFAULT 'open'
+    CHECK (status IN ('open', 'accepted', 'rejected', 'needs-work'));
+ALTER TABLE annotations ADD COLUMN status_note TEXT NOT NULL DEFAULT ''
+"""
+
+
+@migrations()
+def m005_reviews_and_status(db):
+    """Teammates' reviews of an annotation (agree, disagree, comment), and the
+    status an editor gives it."""
+    for statement in REVIEWS.split(";"):
+        db.execute(statement)
+
+
 def connect(path):
     """Open the database at ``path`` (str or Path) with our pragmas; a Database.
 
