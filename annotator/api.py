@@ -9,7 +9,7 @@ import json
 from flask import Blueprint, g, jsonify, request
 from flask_wtf.csrf import generate_csrf
 
-from . import annotations, articles, review
+from . import agreement, annotations, articles, review
 from .auth import login_required
 from .db import get_db
 from .errors import BadRequest
@@ -68,6 +68,22 @@ def edit_article_text(article_id):
         raise BadRequest("base_revision must be the revision number your text was edited from.")
     number, report = articles.edit_text(db, article, body["text"], g.user, base_revision=base)
     return jsonify(revision=number, reanchored=report)
+
+
+@bp.get("/articles/<id:article_id>/agreement")
+@login_required
+def article_agreement(article_id):
+    """Agreement on the article's claim verdicts (see ``annotator.agreement``)."""
+    db = get_db()
+    articles.get_article(db, article_id)
+    return jsonify(agreement.agreement(db, article_id))
+
+
+@bp.get("/agreement")
+@login_required
+def team_agreement():
+    """Agreement on every article's claim verdicts."""
+    return jsonify(agreement.agreement(get_db()))
 
 
 @bp.get("/articles/<id:article_id>/annotations")
