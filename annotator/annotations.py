@@ -406,6 +406,7 @@ def to_json(row):
         "deleted": bool(row["deleted_at"]),
         "status": row["status"],
         "status_note": row["status_note"],
+        "final_verdict": row["final_verdict"],
         "orphaned": bool(row["orphaned"]),
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],

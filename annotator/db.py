@@ -229,6 +229,12 @@ def m005_reviews_and_status(db):
         db.execute(statement)
 
 
+@migrations()
+def m006_final_verdict(db):
+    """The verdict an editor settles on when reviewers disagree."""
+    db.execute("ALTER TABLE annotations ADD COLUMN final_verdict TEXT REFERENCES verdicts(name)")
+
+
 def connect(path):
     """Open the database at ``path`` (str or Path) with our pragmas; a Database.
 

@@ -76,22 +76,29 @@ FROM reviews JOIN users ON users.id = reviews.reviewer_id
 def set_status(db, annotation, user, data):
     """An editor's decision on an annotation; the annotation row after it.
 
-    data: {"status": "open" | "accepted" | "rejected" | "needs-work", "note"}.
-    Raises Forbidden unless ``user`` is an editor or admin, BadRequest for an
-    unknown status or a note that is not text.
+    data: {"status": "open" | "accepted" | "rejected" | "needs-work", "note",
+    "final_verdict" (claims only, optional: the verdict the editor settles on
+    when reviewers disagree)}. Raises Forbidden unless ``user`` is an editor or
+    admin, BadRequest for an unknown status or verdict or a note that is not text.
     """
     if user["role"] not in EDITOR_ROLES:
         raise Forbidden("Only editors and admins set an annotation's status.")
     if not isinstance(data, dict) or data.get("status") not in STATUSES:
         raise BadRequest(f"status must be one of: {', '.join(STATUSES)}.")
     note = _text(data.get("note"), "note").strip()
+    final = data.get("final_verdict")
+    if final is not None:
+        names = [v["name"] for v in verdicts(db)]
+        if annotation["kind"] != "claim" or final not in names:
+            raise BadRequest(f"final_verdict is for claims, one of: {', '.join(names)}.")
     with transaction(db):
-        db.execute("UPDATE annotations SET status = ?, status_note = ?, version = version + 1 WHERE id = ?",
-                   [data["status"], note, annotation["id"]])
+        db.execute("UPDATE annotations SET status = ?, status_note = ?, final_verdict = ?, version = version + 1 "
+                   "WHERE id = ?", [data["status"], note, final, annotation["id"]])
         changed = get_annotation(db, annotation["id"])
         record(db, changed, user["id"], "status",
-               {"status": annotation["status"], "note": annotation["status_note"]},
-               {"status": changed["status"], "note": changed["status_note"]})
+               {"status": annotation["status"], "note": annotation["status_note"],
+                "final_verdict": annotation["final_verdict"]},
+               {"status": changed["status"], "note": changed["status_note"], "final_verdict": final})
     return changed
 
 

@@ -32,7 +32,7 @@ def test_article_csv_byte_for_byte(alice, db):
         ",".join(COLUMNS) + "\r\n"
         '1,2,Emoji,,claim,23,32,"said ""hi""",mixed,,,"\'=HYPERLINK(""http://x"")\nsecond line, with comma",'
         "https://a.example/1 https://b.example/2,alice,2026-01-02T03:04:05Z,2026-01-02T03:04:06Z,"
-        'Fact 👍 check: the café ,"\'\n\nSecond 🇻🇪 paragraph.",1,no\r\n'
+        'Fact 👍 check: the café ,"\'\n\nSecond 🇻🇪 paragraph.",1,no,open,0,0,0,\r\n'
     )
     assert response.get_data().decode("utf-8") == expected
 

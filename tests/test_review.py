@@ -92,3 +92,40 @@ def test_reviews_of_missing_or_deleted_annotations_are_404(alice, bob, claim_id)
     assert review(bob, 999, decision="agree").status_code == 404
     alice.api("DELETE", f"/api/annotations/{claim_id}")
     assert review(bob, claim_id, decision="agree").status_code == 404
+
+
+def test_csv_counts_reviews_and_shows_the_final_verdict(alice, bob, editor, claim_id, correction_id, runner):
+    import csv
+    import io
+
+    review(bob, claim_id, decision="agree")
+    review(editor, claim_id, decision="disagree", verdict="mixed", comment="=cmd|' /C calc'!A0")
+    review(bob, correction_id, decision="comment", comment="Is it a typo?")
+    resolved = editor.api("POST", f"/api/annotations/{claim_id}/status",
+                          json={"status": "accepted", "final_verdict": "mixed", "note": "Settled on mixed."})
+    assert resolved.get_json()["final_verdict"] == "mixed"
+    editor.api("POST", f"/api/annotations/{correction_id}/status", json={"status": "rejected"})
+    rows = {int(r["annotation_id"]): r for r in csv.DictReader(io.StringIO(
+        alice.client.get("/articles/1/export.csv").get_data(as_text=True)))}
+    claim_row, correction_row = rows[claim_id], rows[correction_id]
+    assert [claim_row[k] for k in ("status", "review_count", "agree_count", "disagree_count", "final_verdict")] == \
+        ["accepted", "2", "1", "1", "mixed"]
+    assert [correction_row[k] for k in ("status", "review_count", "final_verdict")] == ["rejected", "1", ""]
+
+    reviews = list(csv.DictReader(io.StringIO(alice.client.get("/articles/1/export-reviews.csv").get_data(as_text=True))))
+    assert [(r["annotation_id"], r["reviewer"], r["decision"], r["verdict"]) for r in reviews] == [
+        (str(claim_id), "bob", "agree", ""), (str(claim_id), "erin", "disagree", "mixed"),
+        (str(correction_id), "bob", "comment", "")]
+    assert reviews[1]["comment"] == "'=cmd|' /C calc'!A0"  # neutralised
+    assert list(reviews[0]) == ["review_id", "annotation_id", "reviewer", "decision", "verdict", "correction",
+                                "comment", "created_at", "article_id"]
+    cli = runner.invoke(args=["export-reviews", "--article", "1"])
+    assert cli.exit_code == 0 and cli.output.count("\n") == 4
+    assert alice.client.get("/articles/99/export-reviews.csv").status_code == 404
+
+
+def test_final_verdict_is_for_claims_with_a_known_verdict(editor, claim_id, correction_id):
+    for annotation_id, body in ((claim_id, {"status": "accepted", "final_verdict": "sort-of"}),
+                                (correction_id, {"status": "accepted", "final_verdict": "true"})):
+        response = editor.api("POST", f"/api/annotations/{annotation_id}/status", json=body)
+        assert response.status_code == 400 and "final_verdict is for claims" in response.get_json()["error"]
