@@ -53,3 +53,10 @@ def test_formula_cells_are_neutralised():
         assert neutralize(value) == "'" + value
     for value in ("plain", "1-2", "", 5, None):
         assert neutralize(value) == value
+
+
+def test_pages_link_both_exports(alice):
+    listing = alice.client.get("/").get_data(as_text=True)
+    assert 'href="/export.csv"' in listing and 'href="/export-reviews.csv"' in listing
+    page = alice.client.get("/articles/1").get_data(as_text=True)
+    assert 'href="/articles/1/export.csv"' in page and 'href="/articles/1/export-reviews.csv"' in page
