@@ -25,7 +25,11 @@ MAX_CORRECTION = 20_000
 MAX_SOURCES = 50
 
 _SELECT = """
-SELECT annotations.*, users.username AS author
+SELECT annotations.*, users.username AS author,
+  (SELECT COUNT(*) FROM reviews WHERE reviews.annotation_id = annotations.id) AS review_count,
+  (SELECT COUNT(*) FROM reviews WHERE reviews.annotation_id = annotations.id AND decision = 'agree') AS agree_count,
+  (SELECT COUNT(*) FROM reviews WHERE reviews.annotation_id = annotations.id AND decision = 'disagree')
+    AS disagree_count
 FROM annotations JOIN users ON users.id = annotations.author_id
 """
 
@@ -407,6 +411,9 @@ def to_json(row):
         "status": row["status"],
         "status_note": row["status_note"],
         "final_verdict": row["final_verdict"],
+        "review_count": row["review_count"],
+        "agree_count": row["agree_count"],
+        "disagree_count": row["disagree_count"],
         "orphaned": bool(row["orphaned"]),
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],

@@ -211,7 +211,7 @@ def show(article_id):
     article = get_article(db, article_id)
     page = {
         "article": {"id": article["id"], "title": article["title"], "revision": article["revision"]},
-        "user": {"id": g.user["id"], "username": g.user["username"]},
+        "user": {"id": g.user["id"], "username": g.user["username"], "role": g.user["role"]},
         "verdicts": [{k: v[k] for k in ("name", "label", "colour")} for v in annotations.verdicts(db)],
         "correction_types": [{k: c[k] for k in ("name", "label")} for c in annotations.correction_types(db)],
     }

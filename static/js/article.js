@@ -182,6 +182,7 @@ function card(a) {
   time.title = `Created ${localTime(a.created_at)}, updated ${localTime(a.updated_at)} (your time; stored as UTC)`;
   head.append(time, el('span', 'ref', `#${a.id}`));
   item.append(head);
+  if (a.status !== 'open') item.append(statusBadge(a));
 
   if (a.kind === 'correction') {
     const change = el('p', 'change');
@@ -205,6 +206,12 @@ function card(a) {
     }
     item.append(sources);
   }
+  const reviews = el('button', 'link-button reviews', reviewSummary(a));
+  reviews.type = 'button';
+  reviews.addEventListener('click', (e) => { e.stopPropagation(); toggleReviews(item, a); });
+  const reviewRow = el('div', 'card-actions');
+  reviewRow.append(reviews);
+  item.append(reviewRow);
   if (mine) {
     const actions = el('div', 'card-actions');
     const edit = el('button', 'link-button edit', 'Edit');
@@ -223,13 +230,152 @@ function card(a) {
     item.append(actions);
   }
   item.addEventListener('click', (e) => {
-    if (e.target.closest('a, button')) return;
+    if (e.target.closest('a, button, .review-panel')) return;
     select(a.id, { scrollText: true });
   });
   item.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && e.target === item) select(a.id, { scrollText: true });
   });
   return item;
+}
+
+// ---------- Reviews and status ----------
+
+const STATUS_LABELS = { open: 'Open', accepted: 'Accepted', rejected: 'Rejected', 'needs-work': 'Needs work' };
+
+function reviewSummary(a) {
+  if (!a.review_count) return 'Reviews (none yet)';
+  return `Reviews (${a.review_count}: ${a.agree_count} agree, ${a.disagree_count} disagree)`;
+}
+
+function statusBadge(a) {
+  const badge = el('p', `status-line status-${a.status}`, `${STATUS_LABELS[a.status]}`);
+  if (a.final_verdict) badge.textContent += ` · final verdict: ${(verdicts[a.final_verdict] || {}).label || a.final_verdict}`;
+  if (a.status_note) badge.textContent += ` · ${a.status_note}`;
+  return badge;
+}
+
+function threadItem(r) {
+  const li = el('li', `review review-${r.decision}`);
+  const what = r.decision === 'disagree'
+    ? `disagrees${r.verdict ? `: ${(verdicts[r.verdict] || {}).label || r.verdict}` : ''}${r.correction !== null ? `: “${r.correction}”` : ''}`
+    : r.decision === 'agree' ? 'agrees' : 'comments';
+  li.append(el('strong', '', r.reviewer), el('span', '', ` ${what}`));
+  if (r.comment) li.append(el('p', 'review-comment', r.comment));
+  return li;
+}
+
+async function toggleReviews(item, a) {
+  const open = item.querySelector('.review-panel');
+  if (open) { open.remove(); return; }
+  const panel = el('div', 'review-panel');
+  const thread = el('ol', 'thread');
+  panel.append(thread);
+  item.append(panel);
+  try {
+    thread.replaceChildren(...(await api('GET', `/api/annotations/${a.id}/reviews`)).map(threadItem));
+  } catch (e) {
+    thread.replaceChildren(el('li', 'form-error', e.message));
+  }
+  if (a.author_id !== page.user.id) panel.append(reviewForm(a, thread));
+  if (page.user.role === 'editor' || page.user.role === 'admin') panel.append(statusForm(a));
+}
+
+function choice(name, value, label, checked = false) {
+  const wrap = el('label', 'choice');
+  const input = document.createElement('input');
+  Object.assign(input, { type: 'radio', name, value, checked });
+  wrap.append(input, ` ${label}`);
+  return wrap;
+}
+
+function reviewForm(a, thread) {
+  const f = el('form', 'review-form');
+  f.dataset.decision = 'agree';
+  const decisions = el('div', 'decisions');
+  decisions.append(choice('decision', 'agree', 'Agree', true), choice('decision', 'disagree', 'Disagree'),
+    choice('decision', 'comment', 'Comment'));
+  f.append(decisions);
+  const own = el('label', 'disagree-only', a.kind === 'claim' ? 'Your verdict' : 'Your replacement');
+  if (a.kind === 'claim') {
+    const select = document.createElement('select');
+    select.name = 'verdict';
+    select.append(...page.verdicts.map((v) => new Option(v.label, v.name)));
+    own.append(select);
+  } else {
+    const input = document.createElement('textarea');
+    Object.assign(input, { name: 'correction', rows: 1, value: a.correction ?? '' });
+    own.append(input);
+  }
+  const comment = el('label', '', 'Comment or reason');
+  const text = document.createElement('textarea');
+  Object.assign(text, { name: 'comment', rows: 2 });
+  comment.append(text);
+  const error = el('p', 'form-error');
+  const send = el('button', 'button small primary', 'Send review');
+  send.type = 'submit';
+  f.append(own, comment, error, send);
+  f.addEventListener('change', () => { f.dataset.decision = f.elements.decision.value; });
+  f.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (send.disabled) return;
+    send.disabled = true;
+    error.textContent = '';
+    const body = { decision: f.elements.decision.value, comment: f.elements.comment.value };
+    if (body.decision === 'disagree') {
+      if (a.kind === 'claim') body.verdict = f.elements.verdict.value;
+      else body.correction = f.elements.correction.value;
+    }
+    try {
+      thread.append(threadItem(await api('POST', `/api/annotations/${a.id}/reviews`, body)));
+      f.elements.comment.value = '';
+      await refreshOne(a.id, thread.closest('.annotation-card'));
+      announce('Review sent.');
+    } catch (err) {
+      error.textContent = err.message;
+    } finally {
+      send.disabled = false;
+    }
+  });
+  return f;
+}
+
+function statusForm(a) {
+  const f = el('form', 'status-form');
+  const label = el('label', '', 'Status');
+  const select = document.createElement('select');
+  select.name = 'status';
+  select.append(...Object.entries(STATUS_LABELS).map(([v, l]) => new Option(l, v, false, v === a.status)));
+  label.append(select);
+  const note = document.createElement('input');
+  Object.assign(note, { name: 'note', placeholder: 'Note (optional)', value: a.status_note });
+  const error = el('p', 'form-error');
+  const save = el('button', 'button small', 'Set status');
+  save.type = 'submit';
+  f.append(label, note, error, save);
+  f.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    error.textContent = '';
+    try {
+      await api('POST', `/api/annotations/${a.id}/status`, { status: select.value, note: note.value });
+      await refreshOne(a.id, f.closest('.annotation-card'));
+      announce('Status set.');
+    } catch (err) {
+      error.textContent = err.message;
+    }
+  });
+  return f;
+}
+
+// Take the server's copy of one annotation and update its card's summary
+// lines in place, leaving the open review panel as it is.
+async function refreshOne(id, item) {
+  const fresh = await api('GET', `/api/annotations/${id}`);
+  state.annotations = state.annotations.map((x) => (x.id === id ? fresh : x));
+  item.querySelector('button.reviews').textContent = reviewSummary(fresh);
+  const old = item.querySelector('.status-line');
+  if (old) old.remove();
+  if (fresh.status !== 'open') item.querySelector('.card-head').after(statusBadge(fresh));
 }
 
 // ---------- Selecting an annotation ----------
