@@ -232,3 +232,14 @@ def test_an_applied_correction_stays_editable(alice, editor, db):
     assert applied["exact"] == "no friends" == applied["correction"]
     response = alice.api("PATCH", f"/api/annotations/{saved['id']}", json={"rationale": "Applied in revision 2."})
     assert response.status_code == 200 and response.get_json()["rationale"] == "Applied in revision 2."
+
+
+def test_edit_form_failures_keep_the_form(alice, editor, db):
+    token = editor.csrf_token("/articles/1/edit")
+    empty = editor.client.post("/articles/1/edit", data={"text": "  ", "base_revision": "1", "csrf_token": token})
+    assert empty.status_code == 400 and "needs some text" in empty.get_data(as_text=True)
+    no_token = editor.client.post("/articles/1/edit", data={"text": "New.", "base_revision": "1"})
+    assert no_token.status_code == 400
+    assert alice.client.get("/articles/1/edit").status_code == 403
+    assert editor.client.get("/articles/99/edit").status_code == 404
+    assert get_article(db, 1)["revision"] == 1
