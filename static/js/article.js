@@ -26,6 +26,7 @@ const orphanCount = document.getElementById('orphan-count');
 const reattachBanner = document.getElementById('reattach-banner');
 const reattachError = document.getElementById('reattach-error');
 const staleNote = document.getElementById('stale-note');
+const undoNote = document.getElementById('undo-note');
 
 const state = {
   annotations: [],
@@ -600,6 +601,7 @@ function confirmDelete(item, a) {
       if (state.editingId === a.id) closeEditor();
       render();
       announce(`Deleted ${a.kind}.`);
+      offerUndo(a);
     } catch (err) {
       box.firstChild.textContent = err.message;
       yes.disabled = false;
@@ -611,6 +613,30 @@ function confirmDelete(item, a) {
   box.append(yes, no);
   item.append(box);
   no.focus();
+}
+
+// Deletes are soft: right after one, the list offers to take it back.
+function offerUndo(a) {
+  const quote = a.exact.length > 40 ? `${a.exact.slice(0, 40)}…` : a.exact;
+  undoNote.querySelector('span').textContent = `Deleted the ${a.kind} on “${quote}”.`;
+  undoNote.hidden = false;
+  const undo = undoNote.querySelector('button');
+  undo.onclick = async () => {
+    undo.disabled = true;
+    try {
+      const restored = await api('POST', `/api/annotations/${a.id}/restore`);
+      state.annotations.push(restored);
+      state.annotations.sort((x, y) => x.start - y.start || x.end - y.end || x.id - y.id);
+      undoNote.hidden = true;
+      render();
+      select(restored.id, { scrollList: true });
+      announce('Restored.');
+    } catch (err) {
+      undoNote.querySelector('span').textContent = err.message;
+    } finally {
+      undo.disabled = false;
+    }
+  };
 }
 
 function announce(message) {

@@ -141,3 +141,18 @@ def test_escape_closes_the_delete_confirmation(live_server, open_page):
     alice.page.keyboard.press("Escape")
     expect(alice.card(claim_id).locator(".confirm")).to_have_count(0)
     assert [a["id"] for a in alice.api_annotations()] == [claim_id]
+
+
+def test_undo_right_after_a_delete_restores_it(live_server, open_page):
+    claim_id = live_server.add_annotation("alice", live_server.demo_id, QUOTE, verdict="true")
+    alice = open_page("alice", live_server.demo_id)
+    alice.card(claim_id).locator("button.delete").click()
+    alice.card(claim_id).locator(".confirm button.danger").click()
+    expect(alice.card(claim_id)).to_have_count(0)
+    expect(alice.page.locator("#undo-note")).to_contain_text("Deleted the claim on")
+    alice.page.locator("#undo-note button").click()
+    expect(alice.card(claim_id)).to_have_count(1)
+    expect(alice.page.locator("#undo-note")).to_be_hidden()
+    [restored] = alice.api_annotations()
+    assert (restored["id"], restored["deleted"]) == (claim_id, False)
+    alice.assert_highlighted(restored)
