@@ -268,16 +268,22 @@ def _choice(value, options, name):
 
 
 def _string(data, key, limit):
-    value = data.get(key)
+    return check_text(data.get(key), key, limit)
+
+
+def check_text(value, name, limit=MAX_RATIONALE):
+    """``value`` as free text ("" for None); BadRequest naming ``name`` if it is
+    not a string, is longer than ``limit`` code points, or holds a control
+    character other than tab and newline."""
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise BadRequest(f"{key} must be a string.")
+        raise BadRequest(f"{name} must be a string.")
     if len(value) > limit:
-        raise BadRequest(f"{key} is longer than {limit:,} characters.")
+        raise BadRequest(f"{name} is longer than {limit:,} characters.")
     control = find_control(value)
     if control:
-        raise BadRequest(f"{key} contains the control character U+{ord(control[1]):04X}; remove it.")
+        raise BadRequest(f"{name} contains the control character U+{ord(control[1]):04X}; remove it.")
     return value
 
 

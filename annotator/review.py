@@ -1,10 +1,9 @@
 """Reviewing teammates' annotations: agree, disagree, comment; and the status
 an editor gives an annotation (open, accepted, rejected, needs-work)."""
 
-from .annotations import MAX_RATIONALE, get_annotation, record, verdicts
+from .annotations import check_text, get_annotation, record, verdicts
 from .db import now, transaction
 from .errors import BadRequest, Forbidden, NotFound
-from .text import find_control
 
 DECISIONS = ("agree", "disagree", "comment")
 STATUSES = ("open", "accepted", "rejected", "needs-work")
@@ -27,7 +26,7 @@ def add_review(db, annotation, reviewer, data):
     decision = data.get("decision")
     if decision not in DECISIONS:
         raise BadRequest('decision must be "agree", "disagree" or "comment".')
-    comment = _text(data.get("comment"), "comment")
+    comment = check_text(data.get("comment"), "comment")
     verdict = correction = None
     if decision == "disagree":
         if annotation["kind"] == "claim":
@@ -39,7 +38,7 @@ def add_review(db, annotation, reviewer, data):
             correction = data.get("correction")
             if not isinstance(correction, str):
                 raise BadRequest('To disagree with a correction give your own replacement ("" to delete the words).')
-            correction = _text(correction, "correction")
+            correction = check_text(correction, "correction")
         if not comment.strip():
             raise BadRequest("Say why you disagree (comment).")
     if decision == "comment" and not comment.strip():
@@ -85,7 +84,7 @@ def set_status(db, annotation, user, data):
         raise Forbidden("Only editors and admins set an annotation's status.")
     if not isinstance(data, dict) or data.get("status") not in STATUSES:
         raise BadRequest(f"status must be one of: {', '.join(STATUSES)}.")
-    note = _text(data.get("note"), "note").strip()
+    note = check_text(data.get("note"), "note").strip()
     final = data.get("final_verdict")
     if final is not None:
         names = [v["name"] for v in verdicts(db)]
@@ -100,16 +99,3 @@ def set_status(db, annotation, user, data):
                 "final_verdict": annotation["final_verdict"]},
                {"status": changed["status"], "note": changed["status_note"], "final_verdict": final})
     return changed
-
-
-def _text(value, name):
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise BadRequest(f"{name} must be a string.")
-    if len(value) > MAX_RATIONALE:
-        raise BadRequest(f"{name} is longer than {MAX_RATIONALE:,} characters.")
-    control = find_control(value)
-    if control:
-        raise BadRequest(f"{name} contains the control character U+{ord(control[1]):04X}; remove it.")
-    return value

@@ -74,6 +74,15 @@ def bob(app):
 
 
 @pytest.fixture
+def editor(app, db):
+    """A logged-in session of erin, an editor."""
+    create_user(db, "erin", PASSWORD, role="editor")
+    session = Session(app.test_client())
+    session.login("erin")
+    return session
+
+
+@pytest.fixture
 def anonymous(app):
     return Session(app.test_client())
 

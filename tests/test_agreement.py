@@ -4,8 +4,7 @@ import pytest
 
 from annotator.agreement import cohen_kappa, krippendorff_alpha
 from annotator.articles import get_article
-from annotator.auth import create_user
-from tests.conftest import PASSWORD, Session, claim
+from tests.conftest import claim
 
 
 def test_cohen_kappa_worked_example():
@@ -32,15 +31,8 @@ def test_krippendorff_alpha_worked_example():
     assert krippendorff_alpha([[1, 1], [1, 1]], "nominal") is None
 
 
-@pytest.fixture
-def erin(app, db):
-    create_user(db, "erin", PASSWORD, role="editor")
-    session = Session(app.test_client())
-    session.login("erin")
-    return session
-
-
-def test_article_agreement_from_claims_and_reviews(alice, bob, erin, db):
+def test_article_agreement_from_claims_and_reviews(alice, bob, editor, db):
+    erin = editor
     text = get_article(db, 1)["text"]
     post = lambda session, quote, verdict: session.api(  # noqa: E731
         "POST", "/api/articles/1/annotations", json=claim(text, quote, verdict)).get_json()["id"]

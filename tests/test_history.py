@@ -3,21 +3,12 @@
 import pytest
 
 from annotator.articles import get_article
-from annotator.auth import create_user
-from tests.conftest import PASSWORD, Session, claim
+from tests.conftest import claim
 
 
 @pytest.fixture
 def text(db):
     return get_article(db, 1)["text"]
-
-
-@pytest.fixture
-def editor(app, db):
-    create_user(db, "erin", PASSWORD, role="editor")
-    session = Session(app.test_client())
-    session.login("erin")
-    return session
 
 
 def test_delete_is_soft_and_the_author_restores(alice, db, text):

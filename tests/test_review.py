@@ -3,16 +3,7 @@
 import pytest
 
 from annotator.articles import get_article
-from annotator.auth import create_user
-from tests.conftest import PASSWORD, Session, claim
-
-
-@pytest.fixture
-def editor(app, db):
-    create_user(db, "erin", PASSWORD, role="editor")
-    session = Session(app.test_client())
-    session.login("erin")
-    return session
+from tests.conftest import claim
 
 
 @pytest.fixture

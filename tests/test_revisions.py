@@ -3,17 +3,8 @@
 import pytest
 
 from annotator.articles import get_article
-from annotator.auth import create_user
 from annotator.db import connect, migrations
-from tests.conftest import PASSWORD, Session, claim
-
-
-@pytest.fixture
-def editor(app, db):
-    create_user(db, "erin", PASSWORD, role="editor")
-    session = Session(app.test_client())
-    session.login("erin")
-    return session
+from tests.conftest import Session, claim
 
 
 def put_text(session, text, article_id=1):
