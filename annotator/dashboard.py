@@ -181,11 +181,11 @@ def percent(part, whole):
 @bp.route("/dashboard")
 @login_required
 def team():
-    return render_template("dashboard.html", stats=team_stats(get_db()), article=None)
+    return render_template("dashboard.html", stats=team_stats(get_db()), article=None, statuses=STATUS_ORDER)
 
 
 @bp.route("/articles/<id:article_id>/dashboard")
 @login_required
 def article(article_id):
     stats = article_stats(get_db(), article_id)
-    return render_template("dashboard.html", stats=stats, article=stats["article"])
+    return render_template("dashboard.html", stats=stats, article=stats["article"], statuses=STATUS_ORDER)

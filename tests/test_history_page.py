@@ -67,6 +67,17 @@ def test_timeline_shows_each_change_with_before_and_after(alice, bob, editor, te
     assert "/restore" not in html  # bob neither wrote it nor edits
 
 
+def test_a_text_edit_shows_where_the_annotation_moved(alice, editor, text):
+    saved = alice.api("POST", "/api/articles/1/annotations", json=claim(text, "Maduro")).get_json()
+    assert editor.api("PUT", "/api/articles/1/text", json={"text": "Preface.\n\n" + text}).status_code == 200
+    html = alice.client.get(f"/annotations/{saved['id']}").get_data(as_text=True)
+    [(_, entry)] = [e for e in events(html) if e[0] == "reanchor"]
+    assert "<strong>The system</strong> re-anchored after a text edit: stayed on its words" in entry
+    assert re.search(r'data-field="revision"><del>1</del> .*<ins>2</ins>', entry)
+    start, end = saved["start"], saved["end"]
+    assert f"<del>characters {start}–{end}</del>" in entry and f"<ins>characters {start + 10}–{end + 10}</ins>" in entry
+
+
 def test_changes_lists_changed_fields_only_with_labels():
     names = {"verdict": {"false": "False", "mixed": "Mixed"}}
     before = {"kind": "claim", "verdict": "false", "rationale": "", "sources": ["https://a.example"], "start": 1, "end": 4}
