@@ -2,9 +2,9 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import IntegerField, PasswordField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, PasswordField, StringField, TextAreaField
 from wtforms.widgets import HiddenInput
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
 from .urls import is_http_url
 
@@ -57,3 +57,9 @@ class EditTextForm(FlaskForm):
 
     text = TextAreaField("Text", validators=[DataRequired(message="The article needs some text.")])
     base_revision = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
+class RestoreForm(FlaskForm):
+    """Undo the delete of an annotation; ``back`` is the page to return to."""
+
+    back = HiddenField(default="annotation", validators=[AnyOf(("annotation", "deleted"))])
