@@ -210,8 +210,10 @@ function card(a) {
   const reviews = el('button', 'link-button reviews', reviewSummary(a));
   reviews.type = 'button';
   reviews.addEventListener('click', (e) => { e.stopPropagation(); toggleReviews(item, a); });
+  const history = el('a', 'history', 'History');
+  history.href = `/annotations/${a.id}`;
   const reviewRow = el('div', 'card-actions');
-  reviewRow.append(reviews);
+  reviewRow.append(reviews, history);
   item.append(reviewRow);
   if (mine) {
     const actions = el('div', 'card-actions');
