@@ -165,8 +165,8 @@ function renderCurrent() {
   if (a.orphaned) parts.push(el('p', 'hint', 'An edit of the article removed these words (orphaned); its author can re-attach it.'));
   if (a.kind === 'correction') {
     const change = el('p', 'change');
-    change.append(el('span', 'muted', 'Replace with '),
-      a.correction ? el('ins', '', a.correction) : el('em', 'deletion', 'nothing (delete the words)'));
+    change.append(el('del', '', a.exact), el('span', 'arrow', ' → '),
+      a.correction ? el('ins', '', a.correction) : el('em', 'deletion', 'delete'));
     parts.push(change);
   }
   parts.push(a.rationale ? el('p', 'rationale', a.rationale) : el('p', 'rationale muted', 'No rationale given.'));
@@ -179,8 +179,9 @@ function renderCurrent() {
     }
     parts.push(sources);
   }
+  const comments = a.review_count - a.agree_count - a.disagree_count;
   const reviews = a.review_count
-    ? `Reviews so far: ${a.review_count} (${a.agree_count} agree, ${a.disagree_count} disagree)`
+    ? `Reviews so far: ${a.agree_count} agree, ${a.disagree_count} disagree, ${comments} comment${comments === 1 ? '' : 's'}`
     : 'No reviews yet';
   parts.push(el('p', 'current-reviews muted', `${reviews} · ${page.statuses[a.status]}`));
   currentItem.replaceChildren(...parts);
@@ -274,26 +275,30 @@ async function send(decision) {
   try {
     await api('POST', `/api/annotations/${a.id}/reviews`, body);
   } catch (err) {
-    // What was typed stays in the fields, to correct and send again.
-    error.textContent = err.message;
-    announce(`Not sent: ${err.message}`);
+    // What was typed stays in the fields, to correct and send again (or to
+    // copy, when the annotation was deleted meanwhile).
+    const gone = err.status === 404 ? ' It was deleted meanwhile; press j for the next one.' : '';
+    error.textContent = err.message + gone;
+    announce(`Not sent: ${err.message}${gone}`);
     setBusy(false);
-    if (err.status === 404) await reload(a.id, { keepError: true });
     return;
   }
+  // Sent: what was typed for it is done with.
   state.drafts.delete(a.id);
-  const done = { agree: 'Agreed with', disagree: 'Disagreed with', comment: 'Commented on' }[decision];
+  restoreDraft(a);
   await reload(decision === 'comment' ? null : a.id);
   setBusy(false);
-  if (decision === 'comment') {
-    setMode('');
-    current.focus();
-  } else if (typing || !document.activeElement || document.activeElement === document.body) {
-    // The fields it was in went with the item: keep the keys working from here.
+  if (typing || !document.activeElement || document.activeElement === document.body) {
+    // The fields it was typed in are closed: keep the keys working from here.
     (state.items.length ? current : empty).focus();
   }
+  if (decision === 'comment') {
+    announce(`Comment sent on ${describe(a)}; it stays in your queue until you agree or disagree.`);
+    return;
+  }
   const next = currentAnnotation();
-  announce(`${done} ${describe(a)}. ${state.total ? `${state.total} left; now: ${describe(next)}` : 'Nothing left to review.'}`);
+  const done = decision === 'agree' ? 'Agreed with' : 'Disagreed with';
+  announce(`${done} ${describe(a)}. ${state.total ? `${state.total} left; now ${describe(next)}` : 'Nothing left to review.'}`);
 }
 
 function setBusy(busy) {
@@ -309,7 +314,7 @@ function queueQuery() {
 
 // The server's queue after a review. `leaving` is the annotation just judged:
 // the current item becomes the one after it (or before it, at the end).
-async function reload(leaving, { keepError = false } = {}) {
+async function reload(leaving) {
   saveDraft();
   const old = state.items.map((a) => a.id);
   const at = old.indexOf(leaving === null ? state.currentId : leaving);
@@ -324,7 +329,7 @@ async function reload(leaving, { keepError = false } = {}) {
   Object.assign(state, { items: fresh.items, counts: fresh.counts, total: fresh.total });
   const ids = new Set(fresh.items.map((a) => a.id));
   state.currentId = wanted.find((id) => ids.has(id)) ?? (fresh.items.length ? fresh.items[0].id : null);
-  if (!keepError) error.textContent = '';
+  error.textContent = '';
   render();
   const button = list.querySelector('.queue-item.current');
   if (button) button.scrollIntoView({ block: 'nearest' });
