@@ -60,7 +60,7 @@ def create_app(test_config=None):
 
     app.after_request(_security_headers)
 
-    from . import api, articles, auth, dashboard, db, demo, errors, export, history
+    from . import api, articles, auth, dashboard, db, demo, errors, export, history, queue
 
     db.init_app(app)
     errors.init_app(app)
@@ -70,6 +70,7 @@ def create_app(test_config=None):
     app.register_blueprint(api.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(history.bp)
+    app.register_blueprint(queue.bp)
     export.init_app(app)
     demo.init_app(app)
     return app

@@ -671,4 +671,13 @@ document.getElementById('reattach-cancel').addEventListener('click', stopReattac
 document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && !editor.hidden && !state.dirty) closeEditor(); });
 window.addEventListener('beforeunload', (e) => { if (!editor.hidden && state.dirty) e.preventDefault(); });
 
-load().catch((e) => announce(`Could not load the annotations: ${e.message}`));
+// A link such as /articles/1#annotation-7 (from the review queue or a history
+// page) opens the page on that annotation.
+function selectFromHash() {
+  const match = /^#annotation-(\d+)$/.exec(window.location.hash);
+  const id = match && Number(match[1]);
+  if (id && state.annotations.some((a) => a.id === id)) select(id, { scrollText: true, scrollList: true });
+}
+window.addEventListener('hashchange', selectFromHash);
+
+load().then(selectFromHash).catch((e) => announce(`Could not load the annotations: ${e.message}`));
