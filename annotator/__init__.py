@@ -60,7 +60,7 @@ def create_app(test_config=None):
 
     app.after_request(_security_headers)
 
-    from . import api, articles, auth, db, demo, errors, export
+    from . import api, articles, auth, conflicts, db, demo, errors, export, preview
 
     db.init_app(app)
     errors.init_app(app)
@@ -69,6 +69,8 @@ def create_app(test_config=None):
     articles.init_app(app)
     app.register_blueprint(api.bp)
     export.init_app(app)
+    app.register_blueprint(conflicts.bp)
+    app.register_blueprint(preview.bp)
     demo.init_app(app)
     return app
 
