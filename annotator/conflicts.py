@@ -284,7 +284,7 @@ def page(article_id):
         raise BadRequest(f"show must be one of: {', '.join(FILTERS)}.")
     form = ResolveConflictForm()
     form.final_verdict.choices = [(v["name"], v["label"]) for v in verdicts(db)]
-    failed = None  # the conflict whose form came back with errors
+    refused, failed = False, None  # failed: the key of the conflict whose form came back with errors
     if request.method == "POST":
         if g.user["role"] not in review.EDITOR_ROLES:
             raise Forbidden("Only editors and admins resolve conflicts.")
@@ -297,11 +297,12 @@ def page(article_id):
             else:
                 flash(_resolved_message(db, resolved), "info")
                 return redirect(url_for("conflicts.page", article_id=article_id, show=show))
-        failed = form.claim_ids.data
-    return render_template("conflicts.html", **_page_context(db, article, show, form, failed)), 400 if failed else 200
+        refused, failed = True, form.claim_ids.data
+    context = _page_context(db, article, show, form, refused, failed)
+    return render_template("conflicts.html", **context), 400 if refused else 200
 
 
-def _page_context(db, article, show, form, failed):
+def _page_context(db, article, show, form, refused, failed):
     found = find_conflicts(db, article["id"])
     counts = {"open": sum(not c["resolved"] for c in found), "resolved": sum(c["resolved"] for c in found),
               "all": len(found)}
@@ -311,7 +312,7 @@ def _page_context(db, article, show, form, failed):
         conflict["key"] = ",".join(map(str, conflict["claim_ids"]))
         conflict["claim_by_id"] = {claim["id"]: claim for claim in conflict["claims"]}
     return {"article": article, "conflicts": shown, "counts": counts, "show": show, "filters": FILTERS,
-            "scale": verdicts(db), "form": form, "failed": failed,
+            "scale": verdicts(db), "form": form, "refused": refused, "failed": failed,
             "can_resolve": g.user["role"] in review.EDITOR_ROLES}
 
 

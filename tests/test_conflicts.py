@@ -370,6 +370,15 @@ def test_the_page_form_refuses_a_stale_conflict(editor, db, two_sided):
     assert statuses(db) == before
 
 
+def test_the_page_form_without_its_claims_is_400(editor, db, two_sided):
+    before = statuses(db)
+    response = editor.client.post("/articles/1/conflicts", data={
+        "csrf_token": editor.csrf_token("/articles/1/conflicts"), "final_verdict": "false"})
+    assert response.status_code == 400
+    assert "The conflict&#39;s claims are missing from the form" in response.get_data(as_text=True)
+    assert statuses(db) == before
+
+
 def test_a_reviewer_posting_the_form_gets_403(alice, db, two_sided):
     before = statuses(db)
     response = alice.client.post("/articles/1/conflicts", data={

@@ -2,11 +2,13 @@
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from annotator import review
 from annotator.annotations import get_annotation
 from annotator.auth import create_user
+from tests.browser.test_layout import OVERFLOWING
 from tests.conftest import PASSWORD
 
 
@@ -123,3 +125,22 @@ def test_corrected_preview_marks_changes_and_downloads_clean_text(live_server, o
     page.get_by_role("link", name="Show changes").click()
     expect(shown.locator("ins")).to_have_count(2)
     assert live_server.text(demo) == text  # the stored article is untouched
+
+
+@pytest.mark.parametrize("width", [400, 1400])
+def test_the_pages_fit_the_window(live_server, open_page, width):
+    """A long source URL or a long correction must not push the pages sideways."""
+    demo = live_server.demo_id
+    live_server.add_annotation("alice", demo, "Nicolas Maduro", verdict="false",
+                               sources=["https://example.com/" + "x" * 300])
+    live_server.add_annotation("bob", demo, "Maduro of Venezuela", verdict="true")
+    fix = live_server.add_annotation("bob", demo, "no fiends", kind="correction", correction="y" * 300)
+    erin = make_editor(live_server)
+    db = live_server.db()
+    review.set_status(db, get_annotation(db, fix), erin, {"status": "accepted"})
+    db.close()
+    page = open_page("erin").page
+    page.set_viewport_size({"width": width, "height": 900})
+    for path in (f"/articles/{demo}/conflicts", f"/articles/{demo}/corrected", f"/articles/{demo}/corrected?view=clean"):
+        page.goto(live_server.url + path)
+        assert page.evaluate(OVERFLOWING) == [], f"{path} runs off the side at {width} px"
