@@ -60,7 +60,7 @@ def create_app(test_config=None):
 
     app.after_request(_security_headers)
 
-    from . import api, articles, auth, conflicts, db, demo, errors, export, preview
+    from . import api, articles, auth, conflicts, dashboard, db, demo, errors, export, history, preview, queue
 
     db.init_app(app)
     errors.init_app(app)
@@ -68,6 +68,9 @@ def create_app(test_config=None):
     csrf.init_app(app)  # after auth, so an error page still knows who is logged in
     articles.init_app(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(history.bp)
+    app.register_blueprint(queue.bp)
     export.init_app(app)
     app.register_blueprint(conflicts.bp)
     app.register_blueprint(preview.bp)

@@ -16,6 +16,13 @@ from .text import find_control
 bp = Blueprint("auth", __name__)
 
 ROLES = ("reviewer", "editor", "admin")
+#: Roles that accept and reject annotations, resolve conflicts and manage articles.
+EDITOR_ROLES = ("editor", "admin")
+
+
+def is_editor(user):
+    """Whether ``user`` (a users row, or None) is an editor or an admin."""
+    return user is not None and user["role"] in EDITOR_ROLES
 
 
 def create_user(db, username, password, role="reviewer"):
@@ -127,4 +134,5 @@ def create_user_command(username, password, role):
 
 def init_app(app):
     app.register_blueprint(bp)
+    app.context_processor(lambda: {"is_editor": is_editor(g.get("user"))})
     app.cli.add_command(create_user_command)

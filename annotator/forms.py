@@ -2,9 +2,9 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import IntegerField, PasswordField, RadioField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.widgets import HiddenInput
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
 from .urls import is_http_url
 
@@ -57,6 +57,27 @@ class EditTextForm(FlaskForm):
 
     text = TextAreaField("Text", validators=[DataRequired(message="The article needs some text.")])
     base_revision = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
+class RestoreForm(FlaskForm):
+    """Undo the delete of an annotation; ``back`` is the page to return to."""
+
+    back = HiddenField(default="annotation", validators=[AnyOf(("annotation", "deleted"))])
+
+
+class QueueFilterForm(FlaskForm):
+    """The review queue's filters: a GET form, so no CSRF token. The choices
+    (with their counts) are set by the view; ``queue.parse_filters`` checks
+    the values, with the same messages as the API."""
+
+    class Meta:
+        csrf = False
+
+    article = SelectField("Article", validate_choice=False)
+    author = SelectField("Author", validate_choice=False)
+    kind = SelectField("Kind", validate_choice=False)
+    verdict = SelectField("Verdict", validate_choice=False)
+    status = SelectField("Status", validate_choice=False)
 
 
 _NO_CLAIMS = "The conflict's claims are missing from the form; reload the page."
