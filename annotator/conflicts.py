@@ -19,7 +19,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from . import review
 from .annotations import check_text, verdicts
 from .articles import get_article
-from .auth import login_required
+from .auth import is_editor, login_required
 from .db import MAX_ROW_ID, get_db, transaction
 from .errors import AppError, BadRequest, Forbidden
 from .forms import ResolveConflictForm
@@ -190,7 +190,7 @@ def resolve_conflict(db, claim_ids, final_verdict, note, user, article_id=None):
     current conflict (someone may have changed the claims since the page was
     loaded) or the verdict or note is unusable. On any error nothing changes.
     """
-    if user["role"] not in review.EDITOR_ROLES:
+    if not is_editor(user):
         raise Forbidden("Only editors and admins resolve conflicts.")
     ids = _checked_ids(claim_ids)
     names = [v["name"] for v in verdicts(db)]
@@ -286,7 +286,7 @@ def page(article_id):
     form.final_verdict.choices = [(v["name"], v["label"]) for v in verdicts(db)]
     refused, failed = False, None  # failed: the key of the conflict whose form came back with errors
     if request.method == "POST":
-        if g.user["role"] not in review.EDITOR_ROLES:
+        if not is_editor(g.user):
             raise Forbidden("Only editors and admins resolve conflicts.")
         if form.validate_on_submit():
             try:
@@ -313,7 +313,7 @@ def _page_context(db, article, show, form, refused, failed):
         conflict["claim_by_id"] = {claim["id"]: claim for claim in conflict["claims"]}
     return {"article": article, "conflicts": shown, "counts": counts, "show": show, "filters": FILTERS,
             "scale": verdicts(db), "form": form, "refused": refused, "failed": failed,
-            "can_resolve": g.user["role"] in review.EDITOR_ROLES}
+            "can_resolve": is_editor(g.user)}
 
 
 def _resolved_message(db, conflict):

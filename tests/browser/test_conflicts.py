@@ -41,7 +41,7 @@ def test_editor_resolves_a_conflict(live_server, open_page, artifacts):
     bob = open_page("bob")
     bob.page.goto(path)
     card = bob.page.locator(f"#conflict-{first}")
-    expect(card.locator(".context mark")).to_have_text("Nicolas Maduro of Venezuela")
+    expect(card.locator(".conflict-context mark")).to_have_text("Nicolas Maduro of Venezuela")
     expect(card.locator(".judgement-column h3")).to_have_text(["True · 1 person", "False · 1 person"])
     expect(card.locator(".resolve-form")).to_have_count(0)  # bob is no editor
 
