@@ -86,6 +86,7 @@ def test_overlapping_accepted_corrections_are_skipped_and_listed(alice, bob, edi
     assert "<strong>1</strong> applied" in html and "<strong>1</strong> skipped" in html
     skipped = html.split('id="skipped-list"')[1]
     assert f'<li id="correction-{loser}">' in skipped and f'overlaps <a href="#correction-{first}">#{first}</a>' in skipped
+    assert f'href="/articles/1#annotation-{loser}"' in skipped  # where an editor can reject it
     download = alice.client.get("/articles/1/corrected.txt").get_data(as_text=True)
     assert "no friends \"," in download
 

@@ -44,6 +44,11 @@ def test_editor_resolves_a_conflict(live_server, open_page, artifacts):
     expect(card.locator(".conflict-context mark")).to_have_text("Nicolas Maduro of Venezuela")
     expect(card.locator(".judgement-column h3")).to_have_text(["True · 1 person", "False · 1 person"])
     expect(card.locator(".resolve-form")).to_have_count(0)  # bob is no editor
+    # Each judgement links to its claim in the article.
+    card.locator(".judgement", has_text="alice").get_by_role("link", name=f"#{first}").click()
+    bob.wait_ready()
+    expect(bob.page).to_have_url(re.compile(rf"/articles/{demo}#annotation-{first}$"))
+    expect(bob.card(first)).to_have_class(re.compile(r"\bselected\b"))
 
     erin = open_page("erin")
     page = erin.page
