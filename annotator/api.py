@@ -9,7 +9,7 @@ import json
 from flask import Blueprint, g, jsonify, request
 from flask_wtf.csrf import generate_csrf
 
-from . import agreement, annotations, articles, queue, review
+from . import agreement, annotations, articles, conflicts, queue, review
 from .auth import login_required
 from .db import get_db
 from .errors import BadRequest
@@ -77,6 +77,28 @@ def article_agreement(article_id):
     db = get_db()
     articles.get_article(db, article_id)
     return jsonify(agreement.agreement(db, article_id))
+
+
+@bp.get("/articles/<id:article_id>/conflicts")
+@login_required
+def article_conflicts(article_id):
+    """The article's conflicts, resolved ones too (see ``conflicts.find_conflicts``)."""
+    db = get_db()
+    articles.get_article(db, article_id)
+    return jsonify(conflicts.find_conflicts(db, article_id))
+
+
+@bp.post("/articles/<id:article_id>/conflicts/resolve")
+@login_required
+def resolve_conflict(article_id):
+    """``{"claim_ids": [int], "final_verdict", "note"}`` (editors and admins) ->
+    the conflict, resolved: its claims accepted with that final verdict."""
+    db = get_db()
+    articles.get_article(db, article_id)
+    body = json_body()
+    body = body if isinstance(body, dict) else {}  # resolve_conflict says what is missing, after the role check
+    return jsonify(conflicts.resolve_conflict(db, body.get("claim_ids"), body.get("final_verdict"), body.get("note"),
+                                              g.user, article_id=article_id))
 
 
 @bp.get("/agreement")

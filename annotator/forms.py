@@ -2,9 +2,9 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import HiddenField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.widgets import HiddenInput
-from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
 from .urls import is_http_url
 
@@ -78,3 +78,23 @@ class QueueFilterForm(FlaskForm):
     kind = SelectField("Kind", validate_choice=False)
     verdict = SelectField("Verdict", validate_choice=False)
     status = SelectField("Status", validate_choice=False)
+
+
+_NO_CLAIMS = "The conflict's claims are missing from the form; reload the page."
+
+
+class ResolveConflictForm(FlaskForm):
+    """An editor's final verdict on one conflict; its claims go as "3,7,12".
+    The verdict choices (the scale) are set by the view."""
+
+    claim_ids = StringField(widget=HiddenInput(), validators=[
+        DataRequired(message=_NO_CLAIMS), Length(max=20_000),
+        Regexp(r"^[1-9][0-9]{0,18}(,[1-9][0-9]{0,18})*$", message=_NO_CLAIMS),
+    ])
+    final_verdict = RadioField("Final verdict", validators=[InputRequired(message="Choose the final verdict.")],
+                               validate_choice=False)  # resolve_conflict checks it against the scale
+    note = TextAreaField("Note", validators=[Length(max=20_000)])
+
+    def ids(self):
+        """The claim ids, as a list of int."""
+        return [int(i) for i in self.claim_ids.data.split(",")]

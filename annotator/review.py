@@ -80,6 +80,14 @@ def set_status(db, annotation, user, data):
     when reviewers disagree)}. Raises Forbidden unless ``user`` is an editor or
     admin, BadRequest for an unknown status or verdict or a note that is not text.
     """
+    status, note, final = check_status(db, annotation, user, data)
+    with transaction(db):
+        return write_status(db, annotation, user, status, note, final)
+
+
+def check_status(db, annotation, user, data):
+    """The checked parts of a status decision (see set_status): (status, note
+    stripped, final_verdict or None). Raises Forbidden or BadRequest as set_status."""
     if user["role"] not in EDITOR_ROLES:
         raise Forbidden("Only editors and admins set an annotation's status.")
     if not isinstance(data, dict) or data.get("status") not in STATUSES:
@@ -90,12 +98,18 @@ def set_status(db, annotation, user, data):
         names = [v["name"] for v in verdicts(db)]
         if annotation["kind"] != "claim" or final not in names:
             raise BadRequest(f"final_verdict is for claims, one of: {', '.join(names)}.")
-    with transaction(db):
-        db.execute("UPDATE annotations SET status = ?, status_note = ?, final_verdict = ?, version = version + 1 "
-                   "WHERE id = ?", [data["status"], note, final, annotation["id"]])
-        changed = get_annotation(db, annotation["id"])
-        record(db, changed, user["id"], "status",
-               {"status": annotation["status"], "note": annotation["status_note"],
-                "final_verdict": annotation["final_verdict"]},
-               {"status": changed["status"], "note": changed["status_note"], "final_verdict": final})
+    return data["status"], note, final
+
+
+def write_status(db, annotation, user, status, note, final):
+    """Store a status decision checked by check_status and record it in the
+    annotation's history; the annotation row after it. Call it inside a
+    transaction, so several decisions (a conflict's claims) can share one."""
+    db.execute("UPDATE annotations SET status = ?, status_note = ?, final_verdict = ?, version = version + 1 "
+               "WHERE id = ?", [status, note, final, annotation["id"]])
+    changed = get_annotation(db, annotation["id"])
+    record(db, changed, user["id"], "status",
+           {"status": annotation["status"], "note": annotation["status_note"],
+            "final_verdict": annotation["final_verdict"]},
+           {"status": changed["status"], "note": changed["status_note"], "final_verdict": final})
     return changed
