@@ -85,6 +85,14 @@ MATRIX = [
     Route("POST", "/api/annotations/<id:annotation_id>/status", "/api/annotations/1/status", EDITORS,
           json={"status": "accepted", "note": "Checked."}),
     Route("GET", "/api/queue", "/api/queue", LOGGED_IN),
+    Route("GET", "/articles/<id:article_id>/conflicts", "/articles/1/conflicts", LOGGED_IN),
+    Route("POST", "/articles/<id:article_id>/conflicts", "/articles/1/conflicts", EDITORS,
+          form={"claim_ids": "1,3", "final_verdict": "false", "note": "Settled."}),
+    Route("GET", "/api/articles/<id:article_id>/conflicts", "/api/articles/1/conflicts", LOGGED_IN),
+    Route("POST", "/api/articles/<id:article_id>/conflicts/resolve", "/api/articles/1/conflicts/resolve", EDITORS,
+          json={"claim_ids": [1, 3], "final_verdict": "false", "note": "Settled."}),
+    Route("GET", "/articles/<id:article_id>/corrected", "/articles/1/corrected", LOGGED_IN),
+    Route("GET", "/articles/<id:article_id>/corrected.txt", "/articles/1/corrected.txt", LOGGED_IN),
 ]
 
 
@@ -104,6 +112,9 @@ def world_file(tmp_path_factory):
         annotations.create_annotation(db, article, bob, claim(article["text"], "Maduro"))
         deleted = annotations.create_annotation(db, article, bob, claim(article["text"], "no fiends"))
         annotations.delete_annotation(db, deleted, bob["id"])
+        alice = next(db["users"].rows_where("username = 'alice'"))
+        # Annotation 3 conflicts with bob's claim 1: same words, another verdict.
+        annotations.create_annotation(db, article, alice, claim(article["text"], "Maduro", "true"))
     return path
 
 
