@@ -60,7 +60,7 @@ def create_app(test_config=None):
 
     app.after_request(_security_headers)
 
-    from . import api, articles, auth, db, demo, errors, export
+    from . import admin, api, articles, auth, db, demo, errors, export
 
     db.init_app(app)
     errors.init_app(app)
@@ -70,6 +70,7 @@ def create_app(test_config=None):
     app.register_blueprint(api.bp)
     export.init_app(app)
     demo.init_app(app)
+    admin.init_app(app)
     return app
 
 
