@@ -70,7 +70,11 @@ def change_role(user_id):
         changed = set_role(get_db(), user["username"], form.role.data)
         return f"{changed['username']} is now {_a(changed['role'])}."
 
-    return _submit(form, change, ".users", _users_page)
+    def back():
+        # An admin who made themself an editor may no longer see the list.
+        return ".users" if get_user(get_db(), g.user["id"])["role"] == "admin" else "articles.index"
+
+    return _submit(form, change, back, _users_page)
 
 
 @bp.post("/users/<id:user_id>/deactivate")
@@ -193,15 +197,15 @@ def delete_verdict(name):
 
 
 def _submit(form, change, back, page):
-    """The shape of every button on the two lists: a valid ``form`` runs
-    ``change()`` (which returns what to flash) and redirects to the endpoint
-    ``back`` (a GET, so a reload sends nothing twice); bad input or a refused
-    change shows the list again, saying why, with its 4xx status and nothing
-    changed. page(status=...) renders the list."""
+    """The shape of every button on the two lists. A valid ``form`` runs
+    ``change()``, which returns what to flash, then redirects to the endpoint
+    ``back`` (or the one ``back()`` names after the change), so a reload sends
+    nothing twice. Bad input or a refused change shows the list again with the
+    reason and its 4xx status, nothing changed. page(status=...) renders the list."""
     if form.validate_on_submit():
         try:
             flash(change(), "info")
-            return redirect(url_for(back))
+            return redirect(url_for(back() if callable(back) else back))
         except AppError as e:
             message, status = e.message, e.status
     else:
