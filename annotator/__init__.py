@@ -60,7 +60,7 @@ def create_app(test_config=None):
 
     app.after_request(_security_headers)
 
-    from . import admin, api, articles, auth, db, demo, errors, export
+    from . import admin, api, articles, auth, dashboard, db, demo, errors, export, history, queue
 
     db.init_app(app)
     errors.init_app(app)
@@ -68,6 +68,9 @@ def create_app(test_config=None):
     csrf.init_app(app)  # after auth, so an error page still knows who is logged in
     articles.init_app(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(history.bp)
+    app.register_blueprint(queue.bp)
     export.init_app(app)
     demo.init_app(app)
     admin.init_app(app)

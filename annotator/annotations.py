@@ -53,6 +53,20 @@ def list_annotations(db, article_id, include_deleted=False):
     ))
 
 
+def list_deleted(db, article_id):
+    """An article's soft-deleted annotations, latest delete first: rows as
+    ``list_annotations`` gives, plus ``deleted_by`` (username of whoever made
+    the last delete, None if unknown)."""
+    return list(db.query(
+        "SELECT annotations.*, users.username AS author, deleter.username AS deleted_by "
+        "FROM annotations JOIN users ON users.id = annotations.author_id "
+        "LEFT JOIN history ON history.id = (SELECT MAX(h.id) FROM history h "
+        "  WHERE h.annotation_id = annotations.id AND h.action = 'delete') "
+        "LEFT JOIN users deleter ON deleter.id = history.user_id "
+        "WHERE annotations.article_id = ? AND annotations.deleted_at IS NOT NULL "
+        "ORDER BY annotations.deleted_at DESC, annotations.id DESC", [article_id]))
+
+
 def get_annotation(db, annotation_id, check_author=None, include_deleted=False):
     """The annotation row, or NotFound (also when deleted, unless
     ``include_deleted``); Forbidden unless ``check_author`` (a user row, or
@@ -158,11 +172,16 @@ def delete_annotation(db, annotation, user_id=None):
         record(db, annotation, user_id, "delete", annotation, None)
 
 
+def can_restore(user, annotation):
+    """Whether ``user`` (row) may undo the delete of ``annotation`` (row): its author, an editor or an admin."""
+    return user["id"] == annotation["author_id"] or user["role"] in ("editor", "admin")
+
+
 def restore_annotation(db, annotation, user):
     """Undo a delete. annotation: the row (deleted); user: its author or an
     editor/admin, else Forbidden. Conflict if the author has since made
     another annotation of that kind on exactly that span."""
-    if user["id"] != annotation["author_id"] and user["role"] not in ("editor", "admin"):
+    if not can_restore(user, annotation):
         raise Forbidden("Only the author or an editor can restore an annotation.")
     if not annotation["deleted_at"]:
         raise Conflict("This annotation is not deleted.")

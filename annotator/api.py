@@ -9,7 +9,7 @@ import json
 from flask import Blueprint, g, jsonify, request
 from flask_wtf.csrf import generate_csrf
 
-from . import agreement, annotations, articles, review
+from . import agreement, annotations, articles, queue, review
 from .auth import login_required
 from .db import get_db
 from .errors import BadRequest
@@ -84,6 +84,17 @@ def article_agreement(article_id):
 def team_agreement():
     """Agreement on every article's claim verdicts."""
     return jsonify(agreement.agreement(get_db()))
+
+
+@bp.get("/queue")
+@login_required
+def review_queue():
+    """What you have still to review: ``?article=&author=&kind=&verdict=&status=``
+    -> ``{"items": [annotation + article_title], "counts": {facet: [{value,
+    label, count}]}, "total"}``; 400 for a filter value that cannot match."""
+    db = get_db()
+    filters = queue.parse_filters(db, request.args)
+    return jsonify(queue.to_json(queue.review_queue(db, g.user, filters)))
 
 
 @bp.get("/articles/<id:article_id>/annotations")

@@ -6,7 +6,7 @@ import click
 from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
 
 from . import annotations
-from .auth import login_required
+from .auth import is_editor, login_required
 from .cli import command
 from .db import MAX_ROW_ID, get_db, now, transaction
 from .errors import AppError, BadRequest, Conflict, Forbidden, NotFound
@@ -69,8 +69,8 @@ def edit_text(db, article, text, user, raw=None, media_type="text/plain", base_r
     reports; see ``annotations.reanchor_article``). Raises BadRequest for
     unusable or unchanged text. One transaction: a failure stores nothing.
     """
-    if not can_edit_text(user, article):
-        raise Forbidden("Only editors, admins and the person who added the article can change its text.")
+    if not can_edit_text(user):
+        raise Forbidden("Only editors and admins change an article's text.")
     text = clean_text(text)
     raw = text.encode("utf-8", "surrogatepass") if raw is None else raw
     with transaction(db):
@@ -91,8 +91,9 @@ def edit_text(db, article, text, user, raw=None, media_type="text/plain", base_r
     return number, report
 
 
-def can_edit_text(user, article):
-    return user["role"] in ("editor", "admin") or user["id"] == article["created_by"]
+def can_edit_text(user):
+    """Editors and admins manage articles: add them and edit their text."""
+    return is_editor(user)
 
 
 def clean_text(text):
@@ -180,6 +181,8 @@ def index():
 @bp.route("/articles/new", methods=["GET", "POST"])
 @login_required
 def new():
+    if not can_edit_text(g.user):
+        raise Forbidden("Only editors and admins add articles; ask one to add this one.")
     form = ArticleForm()
     if form.validate_on_submit():
         # An error goes under the field it is about: the file, the address or the text.
@@ -215,7 +218,7 @@ def show(article_id):
         "verdicts": [{k: v[k] for k in ("name", "label", "colour")} for v in annotations.verdicts(db)],
         "correction_types": [{k: c[k] for k in ("name", "label")} for c in annotations.correction_types(db)],
     }
-    return render_template("article.html", article=article, page=page, can_edit=can_edit_text(g.user, article))
+    return render_template("article.html", article=article, page=page, can_edit=can_edit_text(g.user))
 
 
 @bp.route("/articles/<id:article_id>/edit", methods=["GET", "POST"])
@@ -223,8 +226,8 @@ def show(article_id):
 def edit(article_id):
     db = get_db()
     article = get_article(db, article_id)
-    if not can_edit_text(g.user, article):
-        raise Forbidden("Only editors, admins and the person who added the article can change its text.")
+    if not can_edit_text(g.user):
+        raise Forbidden("Only editors and admins change an article's text.")
     form = EditTextForm(text=article["text"], base_revision=article["revision"])
     if form.validate_on_submit():
         try:

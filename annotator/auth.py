@@ -15,8 +15,15 @@ from .text import find_control
 
 bp = Blueprint("auth", __name__)
 
+#: Roles that accept and reject annotations, resolve conflicts and manage articles.
+EDITOR_ROLES = ("editor", "admin")
 #: Passwords shorter are too easy to guess; longer ones the login form refuses.
 MIN_PASSWORD, MAX_PASSWORD = 8, 200
+
+
+def is_editor(user):
+    """Whether ``user`` (a users row, or None) is an editor or an admin."""
+    return user is not None and user["role"] in EDITOR_ROLES
 
 
 def create_user(db, username, password, role="reviewer"):
@@ -233,4 +240,5 @@ def create_user_command(username, password, role):
 
 def init_app(app):
     app.register_blueprint(bp)
+    app.context_processor(lambda: {"is_editor": is_editor(g.get("user"))})
     app.cli.add_command(create_user_command)

@@ -2,9 +2,9 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import ColorField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import ColorField, HiddenField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.widgets import HiddenInput
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional, ValidationError
 
 from .db import ROLES
 from .urls import is_http_url
@@ -58,6 +58,27 @@ class EditTextForm(FlaskForm):
 
     text = TextAreaField("Text", validators=[DataRequired(message="The article needs some text.")])
     base_revision = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
+class RestoreForm(FlaskForm):
+    """Undo the delete of an annotation; ``back`` is the page to return to."""
+
+    back = HiddenField(default="annotation", validators=[AnyOf(("annotation", "deleted"))])
+
+
+class QueueFilterForm(FlaskForm):
+    """The review queue's filters: a GET form, so no CSRF token. The choices
+    (with their counts) are set by the view; ``queue.parse_filters`` checks
+    the values, with the same messages as the API."""
+
+    class Meta:
+        csrf = False
+
+    article = SelectField("Article", validate_choice=False)
+    author = SelectField("Author", validate_choice=False)
+    kind = SelectField("Kind", validate_choice=False)
+    verdict = SelectField("Verdict", validate_choice=False)
+    status = SelectField("Status", validate_choice=False)
 
 
 # Admin screens. Content rules (username characters, password length, slug and

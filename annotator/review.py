@@ -2,12 +2,12 @@
 an editor gives an annotation (open, accepted, rejected, needs-work)."""
 
 from .annotations import check_text, get_annotation, record, verdicts
+from .auth import EDITOR_ROLES
 from .db import now, transaction
 from .errors import BadRequest, Forbidden, NotFound
 
 DECISIONS = ("agree", "disagree", "comment")
 STATUSES = ("open", "accepted", "rejected", "needs-work")
-EDITOR_ROLES = ("editor", "admin")
 
 
 def add_review(db, annotation, reviewer, data):

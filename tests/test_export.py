@@ -2,7 +2,7 @@ import csv
 import io
 
 from annotator.articles import get_article
-from annotator.export import COLUMNS, neutralize
+from annotator.export import COLUMNS, neutralize, restore
 from tests.conftest import claim
 
 REQUIRED = ["annotation_id", "article_id", "article_title", "article_url", "kind", "start", "end", "quote",
@@ -49,14 +49,16 @@ def test_export_all_and_one_article(alice, bob, db):
 
 
 def test_formula_cells_are_neutralised():
-    for value in ("=1+1", "+1", "-2", "@x", "\tx", "\rx", "\nx"):
+    for value in ("=1+1", "+1", "-2", "@x", "\tx", "\rx", "\nx", "'quoted"):
         assert neutralize(value) == "'" + value
+        assert restore(neutralize(value)) == value
     for value in ("plain", "1-2", "", 5, None):
         assert neutralize(value) == value
+    assert restore("plain") == "plain"
 
 
 def test_pages_link_both_exports(alice):
     listing = alice.client.get("/").get_data(as_text=True)
-    assert 'href="/export.csv"' in listing and 'href="/export-reviews.csv"' in listing
+    assert 'href="/export.csv?bom=1"' in listing and 'href="/export-reviews.csv?bom=1"' in listing
     page = alice.client.get("/articles/1").get_data(as_text=True)
-    assert 'href="/articles/1/export.csv"' in page and 'href="/articles/1/export-reviews.csv"' in page
+    assert 'href="/articles/1/export.csv?bom=1"' in page and 'href="/articles/1/export-reviews.csv?bom=1"' in page

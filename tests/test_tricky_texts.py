@@ -73,9 +73,9 @@ def _claim(start, end, exact):
 
 
 @cases
-def test_annotation_saved_at_code_point_offsets(case, alice, db):
+def test_annotation_saved_at_code_point_offsets(case, alice, editor, db):
     text = canonical(case)
-    article_id = _add_article(alice, case)
+    article_id = _add_article(editor, case)
     assert get_article(db, article_id)["text"] == text
     article = alice.api("GET", f"/api/articles/{article_id}").get_json()
     assert article["text"] == text
@@ -94,14 +94,14 @@ def test_annotation_saved_at_code_point_offsets(case, alice, db):
     assert alice.api("GET", path).get_json() == [saved]
 
     # The stored text sent back as an edit is the same text: no new revision.
-    response = alice.api("PUT", f"/api/articles/{article_id}/text", json={"text": article["text"]})
+    response = editor.api("PUT", f"/api/articles/{article_id}/text", json={"text": article["text"]})
     assert response.status_code == 400, response.get_json()
     assert "nothing changed" in response.get_json()["error"]
     assert alice.api("GET", path).get_json() == [saved]
 
 
 @pytest.mark.parametrize("case", ASTRAL, ids=[case.name for case in ASTRAL])
-def test_utf16_offsets_are_refused(case, alice, db):
+def test_utf16_offsets_are_refused(case, alice, editor, db):
     """Offsets counted in UTF-16 units (what the DOM counts) are refused
     wherever they differ from code points, and nothing is stored."""
     text = canonical(case)
@@ -112,7 +112,7 @@ def test_utf16_offsets_are_refused(case, alice, db):
     if units != (case.start, case.end):
         wrong.add(units)
     assert wrong
-    article_id = _add_article(alice, case)
+    article_id = _add_article(editor, case)
     path = f"/api/articles/{article_id}/annotations"
     for start, end in sorted(wrong):
         response = alice.api("POST", path, json=_claim(start, end, case.selected))
@@ -123,10 +123,10 @@ def test_utf16_offsets_are_refused(case, alice, db):
     assert db["annotations"].count_where("article_id = ?", [article_id]) == 0
 
 
-def test_decomposed_quote_is_refused(alice):
+def test_decomposed_quote_is_refused(alice, editor):
     """A client that did not normalise (NFD offsets and quote) is refused."""
     case = next(c for c in CASES if c.name == "nfd-combining-marks")
-    article_id = _add_article(alice, case)
+    article_id = _add_article(editor, case)
     nfd = unicodedata.normalize("NFD", case.selected)
     start = case.raw.index(nfd)
     response = alice.api("POST", f"/api/articles/{article_id}/annotations", json=_claim(start, start + len(nfd), nfd))
@@ -141,7 +141,7 @@ def test_decomposed_quote_is_refused(alice):
     "\ufeff\ufeffHeadline 👍 here",        # pasted: two BOMs
     b"\r\n\xef\xbb\xbfHeadline \xf0\x9f\x91\x8d here",  # two files joined: CRLF, then the second's BOM
 ], ids=["blank-line-then-bom", "two-boms", "crlf-then-bom-bytes"])
-def test_bom_after_leading_blank_line_is_dropped_once_and_for_all(raw, alice, db):
+def test_bom_after_leading_blank_line_is_dropped_once_and_for_all(raw, alice, editor, db):
     """Stored as ``flask import-article`` stores a file (import_bytes, then
     create_article); the stored text must be canonical, so sending it back as
     an edit changes nothing."""
@@ -153,6 +153,6 @@ def test_bom_after_leading_blank_line_is_dropped_once_and_for_all(raw, alice, db
     saved = alice.api("POST", path, json=_claim(start, end, "here")).get_json()
     assert canonicalize(stored) == stored
     assert stored == "Headline 👍 here"
-    response = alice.api("PUT", f"/api/articles/{article_id}/text", json={"text": stored})
+    response = editor.api("PUT", f"/api/articles/{article_id}/text", json={"text": stored})
     assert response.status_code == 400, response.get_json()
     assert alice.api("GET", path).get_json() == [saved]

@@ -210,8 +210,10 @@ function card(a) {
   const reviews = el('button', 'link-button reviews', reviewSummary(a));
   reviews.type = 'button';
   reviews.addEventListener('click', (e) => { e.stopPropagation(); toggleReviews(item, a); });
+  const history = el('a', 'history', 'History');
+  history.href = `/annotations/${a.id}`;
   const reviewRow = el('div', 'card-actions');
-  reviewRow.append(reviews);
+  reviewRow.append(reviews, history);
   item.append(reviewRow);
   if (mine) {
     const actions = el('div', 'card-actions');
@@ -669,4 +671,13 @@ document.getElementById('reattach-cancel').addEventListener('click', stopReattac
 document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && !editor.hidden && !state.dirty) closeEditor(); });
 window.addEventListener('beforeunload', (e) => { if (!editor.hidden && state.dirty) e.preventDefault(); });
 
-load().catch((e) => announce(`Could not load the annotations: ${e.message}`));
+// A link such as /articles/1#annotation-7 (from the review queue or a history
+// page) opens the page on that annotation.
+function selectFromHash() {
+  const match = /^#annotation-(\d+)$/.exec(window.location.hash);
+  const id = match && Number(match[1]);
+  if (id && state.annotations.some((a) => a.id === id)) select(id, { scrollText: true, scrollList: true });
+}
+window.addEventListener('hashchange', selectFromHash);
+
+load().then(selectFromHash).catch((e) => announce(`Could not load the annotations: ${e.message}`));

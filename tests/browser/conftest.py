@@ -18,6 +18,7 @@ from werkzeug.serving import make_server
 
 from annotator import annotations as annotations_model
 from annotator.articles import get_article
+from annotator.auth import create_user
 from annotator.db import connect, get_db
 from annotator.demo import DEMO_TITLE
 from tests.conftest import PASSWORD
@@ -73,6 +74,14 @@ class LiveServer:
         db = self.db()
         try:
             return [annotations_model.to_json(r) for r in annotations_model.list_annotations(db, article_id)]
+        finally:
+            db.close()
+
+    def add_user(self, username, role="reviewer"):
+        """Create a user (password PASSWORD) who can then log in."""
+        db = self.db()
+        try:
+            self.users[username] = create_user(db, username, PASSWORD, role)
         finally:
             db.close()
 

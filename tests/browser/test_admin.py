@@ -54,7 +54,7 @@ def test_admin_adds_a_user_changes_a_role_and_deactivates_someone(live_server, o
     bob_row = page.locator(f"#user-{live_server.users['bob']}")
     bob_row.get_by_role("button", name="Deactivate").click()
     expect(page.locator(".flash-info")).to_contain_text("Deactivated bob")
-    expect(bob_row.locator(".state")).to_have_text("Deactivated")
+    expect(bob_row.locator(".user-state")).to_have_text("Deactivated")
     expect(bob_row.get_by_role("button", name="Reactivate")).to_be_visible()
     assert stored_user(live_server, "bob")["active"] == 0
     page.screenshot(path=str(artifacts / "admin-users.png"), full_page=True)

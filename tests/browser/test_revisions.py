@@ -49,7 +49,7 @@ def test_edit_text_moves_highlights_and_reattaches_an_orphan(live_server, open_p
     alice.assert_highlighted(reattached)
 
 
-def test_edit_text_is_for_editors_and_the_creator_only(live_server, open_page):
+def test_edit_text_is_for_editors_only(live_server, open_page):
     bob = open_page("bob", live_server.demo_id)
     expect(bob.page.locator("text=Edit text")).to_have_count(0)
     response = bob.page.goto(f"{live_server.url}/articles/{live_server.demo_id}/edit")
