@@ -182,7 +182,8 @@ def test_the_last_active_admin_cannot_demote_or_deactivate_themself(admin, db):
     set_active(db, "grace", False)
     assert post(admin, f"/admin/users/{ada['id']}/role", {"role": "editor"}).status_code == 409
     set_active(db, "grace", True)
-    assert post(admin, f"/admin/users/{ada['id']}/role", {"role": "editor"}).status_code == 302
+    response = post(admin, f"/admin/users/{ada['id']}/role", {"role": "editor"})
+    assert response.status_code == 302 and response.headers["Location"] == "/"  # the list is no longer hers
     assert user(db, "ada")["role"] == "editor"
     assert admin.client.get("/admin/users").status_code == 403  # no longer an admin
     with pytest.raises(Conflict, match="grace is the last active admin"):
