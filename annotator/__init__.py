@@ -60,7 +60,7 @@ def create_app(test_config=None):
 
     app.after_request(_security_headers)
 
-    from . import api, articles, auth, conflicts, dashboard, db, demo, errors, export, history, preview, queue
+    from . import admin, api, articles, auth, conflicts, dashboard, db, demo, errors, export, history, preview, queue
 
     db.init_app(app)
     errors.init_app(app)
@@ -75,6 +75,7 @@ def create_app(test_config=None):
     app.register_blueprint(conflicts.bp)
     app.register_blueprint(preview.bp)
     demo.init_app(app)
+    admin.init_app(app)
     return app
 
 

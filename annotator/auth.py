@@ -8,16 +8,17 @@ from flask import Blueprint, flash, g, redirect, render_template, request, sessi
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .cli import command
-from .db import get_db, now, transaction
-from .errors import LOGGED_OUT, AppError, BadRequest, Conflict
+from .db import ROLES, get_db, now, transaction
+from .errors import LOGGED_OUT, AppError, BadRequest, Conflict, NotFound
 from .forms import LoginForm
 from .text import find_control
 
 bp = Blueprint("auth", __name__)
 
-ROLES = ("reviewer", "editor", "admin")
 #: Roles that accept and reject annotations, resolve conflicts and manage articles.
 EDITOR_ROLES = ("editor", "admin")
+#: Passwords shorter are too easy to guess; longer ones the login form refuses.
+MIN_PASSWORD, MAX_PASSWORD = 8, 200
 
 
 def is_editor(user):
@@ -30,10 +31,8 @@ def create_user(db, username, password, role="reviewer"):
     username = (username or "").strip()
     if not username or len(username) > 80 or any(c.isspace() for c in username) or find_control(username):
         raise BadRequest("A username is 1 to 80 characters with no spaces or control characters.")
-    if not password or len(password) < 8:
-        raise BadRequest("A password needs at least 8 characters.")
-    if role not in ROLES:
-        raise BadRequest(f"Unknown role {role!r}; use one of {', '.join(ROLES)}.")
+    _check_password(password)
+    _check_role(role)
     if db["users"].count_where("username = ?", [username]):
         raise Conflict(f"The username {username!r} is taken.")
     with transaction(db):
@@ -47,11 +46,107 @@ def create_user(db, username, password, role="reviewer"):
         ).last_pk
 
 
+def _check_password(password):
+    if not password or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise BadRequest(f"A password needs at least {MIN_PASSWORD} characters (and at most {MAX_PASSWORD}).")
+
+
+def _check_role(role):
+    if role not in ROLES:
+        raise BadRequest(f"Unknown role {role!r}; use one of {', '.join(ROLES)}.")
+
+
+def get_user(db, user_id):
+    """The user row with this id; NotFound if there is none."""
+    rows = list(db["users"].rows_where("id = ?", [user_id]))
+    if not rows:
+        raise NotFound(f"There is no user {user_id}.")
+    return rows[0]
+
+
+def user_named(db, username):
+    """The user row with this username (any case); NotFound if there is none."""
+    rows = list(db["users"].rows_where("username = ?", [(username or "").strip()]))
+    if not rows:
+        raise NotFound(f"There is no user {username!r}.")
+    return rows[0]
+
+
+def list_users(db):
+    """Every user, by username: list of {id, username, role, active (0 or 1),
+    created_at, annotations (not deleted), reviews (given)}."""
+    return list(db.query("""
+        SELECT users.id, users.username, users.role, users.active, users.created_at,
+          COALESCE(a.n, 0) AS annotations, COALESCE(r.n, 0) AS reviews
+        FROM users
+        LEFT JOIN (SELECT author_id, COUNT(*) AS n FROM annotations WHERE deleted_at IS NULL GROUP BY author_id) a
+          ON a.author_id = users.id
+        LEFT JOIN (SELECT reviewer_id, COUNT(*) AS n FROM reviews GROUP BY reviewer_id) r
+          ON r.reviewer_id = users.id
+        ORDER BY users.username COLLATE NOCASE
+    """))
+
+
 def set_password(db, username, password):
+    """Give ``username`` a new password and end every session they have open
+    (on any device). Raises BadRequest for a password of the wrong length,
+    NotFound for an unknown user. Returns the user row after."""
+    _check_password(password)
     with transaction(db):
+        user = user_named(db, username)
         db.execute(
-            "UPDATE users SET password_hash = ? WHERE username = ?",
-            [generate_password_hash(password), username],
+            "UPDATE users SET password_hash = ?, session_version = session_version + 1 WHERE id = ?",
+            [generate_password_hash(password), user["id"]],
+        )
+    return get_user(db, user["id"])
+
+
+def set_role(db, username, role):
+    """Give ``username`` the role ``role`` (one of ROLES); the user row after.
+
+    Raises BadRequest for an unknown role, NotFound for an unknown user, and
+    Conflict when the last active admin would stop being one (nobody could
+    manage users any more)."""
+    _check_role(role)
+    with transaction(db):
+        user = user_named(db, username)
+        if user["role"] == "admin" and role != "admin":
+            _keep_an_admin(db, user)
+        db.execute("UPDATE users SET role = ? WHERE id = ?", [role, user["id"]])
+    return get_user(db, user["id"])
+
+
+def set_active(db, username, active):
+    """Deactivate (``active`` False) or reactivate a user; the user row after.
+
+    A deactivated user cannot log in and their open sessions end at their next
+    request; their annotations and reviews stay, under their name. Reactivating
+    does not revive those sessions. Raises NotFound for an unknown user and
+    Conflict when the last active admin would be deactivated."""
+    with transaction(db):
+        user = user_named(db, username)
+        if bool(user["active"]) == bool(active):
+            return user
+        if not active and user["role"] == "admin":
+            _keep_an_admin(db, user)
+        db.execute(
+            "UPDATE users SET active = ?, session_version = session_version + ? WHERE id = ?",
+            [int(bool(active)), 0 if active else 1, user["id"]],
+        )
+    return get_user(db, user["id"])
+
+
+def _keep_an_admin(db, user):
+    """Conflict unless an active admin other than ``user`` remains. Call inside
+    the transaction that changes ``user``, so two admins demoting each other
+    at once cannot both succeed."""
+    others = db.execute(
+        "SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = 1 AND id <> ?", [user["id"]]
+    ).fetchone()[0]
+    if user["active"] and not others:
+        raise Conflict(
+            f"{user['username']} is the last active admin; make someone else an admin first, "
+            "so that somebody can still manage users."
         )
 
 
@@ -63,12 +158,24 @@ def authenticate(db, username, password):
     return None
 
 
+def log_in(user):
+    """Start a session for ``user`` (a row). It lasts until logout, or until a
+    password reset or deactivation bumps the user's ``session_version``."""
+    session.clear()
+    session["user_id"] = user["id"]
+    session["session_version"] = user["session_version"]
+
+
 @bp.before_app_request
 def load_logged_in_user():
+    """``g.user``: the session's user row, or None when nobody is logged in, the
+    user was deactivated, or their sessions were ended since this one began."""
     user_id = session.get("user_id")
     g.user = None
     if user_id is not None and request.endpoint != "static":
-        rows = list(get_db()["users"].rows_where("id = ? AND active = 1", [user_id]))
+        # Sessions begun before session_version existed count as version 0, its default.
+        rows = list(get_db()["users"].rows_where(
+            "id = ? AND active = 1 AND session_version = ?", [user_id, session.get("session_version", 0)]))
         g.user = rows[0] if rows else None
 
 
@@ -106,8 +213,7 @@ def login():
     if form.validate_on_submit():
         user = authenticate(get_db(), form.username.data, form.password.data)
         if user:
-            session.clear()
-            session["user_id"] = user["id"]
+            log_in(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("articles.index"))
         flash("Wrong username or password.", "error")
     status = 401 if request.method == "POST" else 200

@@ -47,6 +47,9 @@ DEFAULT_CORRECTION_TYPES = [
     ("fact", "Wrong fact"),
 ]
 
+#: What a user may do, least to most (the users.role CHECK below lists the same).
+ROLES = ("reviewer", "editor", "admin")
+
 # Ids use AUTOINCREMENT so a deleted row's id is never given again: a page
 # still showing the old row must not edit or delete its successor.
 SCHEMA = """
@@ -233,6 +236,13 @@ def m005_reviews_and_status(db):
 def m006_final_verdict(db):
     """The verdict an editor settles on when reviewers disagree."""
     db.execute("ALTER TABLE annotations ADD COLUMN final_verdict TEXT REFERENCES verdicts(name)")
+
+
+@migrations()
+def m007_admin_session_version(db):
+    """A counter per user, kept in each session at login: bumping it (a
+    password reset, a deactivation) ends every session opened before."""
+    db.execute("ALTER TABLE users ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0")
 
 
 def connect(path):

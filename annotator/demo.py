@@ -41,7 +41,7 @@ def seed(db):
     """
     init_db(db)
     logins = {}
-    for username, role in ((DEMO_USER, "editor"), (TEAMMATE, "reviewer")):
+    for username, role in ((DEMO_USER, "admin"), (TEAMMATE, "reviewer")):
         logins[username] = password = secrets.token_urlsafe(9)
         if db["users"].count_where("username = ?", [username]):
             set_password(db, username, password)
@@ -70,7 +70,8 @@ def demo_command(host, port, no_serve):
     article_id, logins = seed(get_db())
     url = f"http://{host}:{port}/articles/{article_id}"
     click.echo(f"Demo article {article_id} ready in {current_app.config['DATABASE']}")
-    click.echo(f"Log in as:  {DEMO_USER} / {logins[DEMO_USER]}   (teammate: {TEAMMATE} / {logins[TEAMMATE]})")
+    click.echo(f"Log in as:  {DEMO_USER} / {logins[DEMO_USER]} (an admin)   "
+               f"(teammate: {TEAMMATE} / {logins[TEAMMATE]}, a reviewer)")
     click.echo(f"Open:       {url}")
     if not no_serve:
         # app.run() refuses to start inside the flask CLI, so serve directly.

@@ -2,10 +2,13 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import HiddenField, IntegerField, PasswordField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (ColorField, HiddenField, IntegerField, PasswordField, RadioField, SelectField, StringField,
+                     TextAreaField)
+from wtforms.validators import (AnyOf, DataRequired, EqualTo, InputRequired, Length, Optional, Regexp,
+                                ValidationError)
 from wtforms.widgets import HiddenInput
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
+from .db import ROLES
 from .urls import is_http_url
 
 MAX_TITLE = 300
@@ -98,3 +101,47 @@ class ResolveConflictForm(FlaskForm):
     def ids(self):
         """The claim ids, as a list of int."""
         return [int(i) for i in self.claim_ids.data.split(",")]
+
+
+# Admin screens. Content rules (username characters, password length, slug and
+# colour formats, taken names) live in auth and scale, which the command line
+# shares; a view shows their errors on the form.
+
+ROLE_CHOICES = list(ROLES)  # shown as stored, as the command line takes them
+
+
+class NewUserForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired(message="Give the new user a username.")])
+    password = PasswordField("Password", validators=[DataRequired(message="Give the new user a password.")])
+    role = SelectField("Role", choices=ROLE_CHOICES, default="reviewer", validate_choice=False)
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=ROLE_CHOICES, validate_choice=False)
+
+
+class PasswordForm(FlaskForm):
+    """An admin sets a user's new password (typed twice, told to them in person)."""
+
+    password = PasswordField("New password", validators=[DataRequired(message="Type the new password.")])
+    confirm = PasswordField("Repeat the new password",
+                            validators=[EqualTo("password", message="The two passwords differ; type them again.")])
+
+
+class ButtonForm(FlaskForm):
+    """A form that is only a button and its CSRF token (deactivate, delete...)."""
+
+
+class VerdictForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(message="Give the verdict a name, such as half-true.")])
+    label = StringField("Label", validators=[DataRequired(message="Give the verdict a label, such as Half true.")])
+    colour = ColorField("Colour", default="#607d8b")
+
+
+class VerdictEditForm(FlaskForm):
+    label = StringField("Label", validators=[DataRequired(message="A verdict needs a label.")])
+    colour = ColorField("Colour")
+
+
+class MoveForm(FlaskForm):
+    direction = StringField()  # "up" or "down", from the button pressed

@@ -66,6 +66,7 @@ def test_demo_seeds_once(runner, db):
     first = runner.invoke(args=["demo", "--no-serve"])
     assert first.exit_code == 0, first.output
     assert "Log in as:  demo / " in first.output and "http://127.0.0.1:5000/articles/" in first.output
+    assert next(db["users"].rows_where("username = 'demo'"))["role"] == "admin"  # sees every page
     second = runner.invoke(args=["demo", "--no-serve"])
     assert second.exit_code == 0
     assert db["articles"].count == 2  # the fixture already holds the demo article

@@ -16,7 +16,7 @@ import pytest
 
 from annotator import annotations, create_app
 from annotator.articles import create_article, get_article
-from annotator.auth import create_user
+from annotator.auth import create_user, set_active
 from annotator.db import connect, get_db, init_db
 from annotator.demo import DEMO_TITLE, demo_text
 from tests.conftest import PASSWORD, Session, claim
@@ -93,6 +93,22 @@ MATRIX = [
           json={"claim_ids": [1, 3], "final_verdict": "false", "note": "Settled."}),
     Route("GET", "/articles/<id:article_id>/corrected", "/articles/1/corrected", LOGGED_IN),
     Route("GET", "/articles/<id:article_id>/corrected.txt", "/articles/1/corrected.txt", LOGGED_IN),
+    Route("GET", "/admin/", "/admin/", ADMINS),
+    Route("GET", "/admin/users", "/admin/users", ADMINS),
+    Route("POST", "/admin/users", "/admin/users", ADMINS,
+          form={"username": "newcomer", "password": PASSWORD, "role": "reviewer"}),
+    Route("POST", "/admin/users/<id:user_id>/role", "/admin/users/1/role", ADMINS, form={"role": "editor"}),
+    Route("POST", "/admin/users/<id:user_id>/deactivate", "/admin/users/1/deactivate", ADMINS, form={}),
+    Route("POST", "/admin/users/<id:user_id>/activate", "/admin/users/5/activate", ADMINS, form={}),
+    Route("GET", "/admin/users/<id:user_id>/password", "/admin/users/1/password", ADMINS),
+    Route("POST", "/admin/users/<id:user_id>/password", "/admin/users/1/password", ADMINS,
+          form={"password": "a new long password", "confirm": "a new long password"}),
+    Route("GET", "/admin/verdicts", "/admin/verdicts", ADMINS),
+    Route("POST", "/admin/verdicts", "/admin/verdicts", ADMINS,
+          form={"name": "half-true", "label": "Half true", "colour": "#123456"}),
+    Route("POST", "/admin/verdicts/<name>", "/admin/verdicts/mixed", ADMINS, form={"label": "Mixed bag", "colour": "#654321"}),
+    Route("POST", "/admin/verdicts/<name>/move", "/admin/verdicts/mixed/move", ADMINS, form={"direction": "up"}),
+    Route("POST", "/admin/verdicts/<name>/delete", "/admin/verdicts/unverifiable/delete", ADMINS, form={}),
 ]
 
 
@@ -105,8 +121,10 @@ def world_file(tmp_path_factory):
     with app.app_context():
         db = get_db()
         init_db(db)
-        for username, role in (("alice", "reviewer"), ("bob", "reviewer"), ("erin", "editor"), ("ada", "admin")):
+        for username, role in (("alice", "reviewer"), ("bob", "reviewer"), ("erin", "editor"), ("ada", "admin"),
+                               ("dan", "reviewer")):
             create_user(db, username, PASSWORD, role)
+        set_active(db, "dan", False)
         article = get_article(db, create_article(db, DEMO_TITLE, demo_text()))
         bob = next(db["users"].rows_where("username = 'bob'"))
         annotations.create_annotation(db, article, bob, claim(article["text"], "Maduro"))
