@@ -20,15 +20,17 @@ from typing import Callable
 from urllib.parse import urlencode
 
 import click
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from wtforms.fields.choices import SelectChoice
 
 from . import claimreview, w3c
 from .annotations import KINDS, verdicts
-from .articles import get_article
+from .articles import get_article, list_articles
 from .auth import login_required
 from .cli import command
 from .db import MAX_ROW_ID, connect, get_db
 from .errors import BadRequest
+from .forms import EXPORT_FORMATS, ExportForm
 from .review import STATUSES
 
 bp = Blueprint("export", __name__)
@@ -527,6 +529,56 @@ def export_all_claimreview():
 @login_required
 def export_article_claimreview(article_id):
     return download(FORMATS["claimreview"], article_id)
+
+
+#: The endpoints (all articles, one article) of the formats whose names differ
+#: from the ``export_all_<format>`` pattern.
+_ENDPOINTS = {"csv": ("export_all", "export_article"), "reviews": ("export_all_reviews", "export_article_reviews")}
+
+
+def download_url(format_name, article_id=None, **query):
+    """The address of an export: its format's name (FORMATS), an article id
+    or None for all, and the query (filters, ``bom``)."""
+    everything, one = _ENDPOINTS.get(format_name, (f"export_all_{format_name}", f"export_article_{format_name}"))
+    if article_id is None:
+        return url_for(f"export.{everything}", **query)
+    return url_for(f"export.{one}", article_id=article_id, **query)
+
+
+@bp.route("/export")
+@login_required
+def export_page():
+    """Pick a format, an article and filters; once sent (with a format), a
+    redirect to the download. ``?article=ID`` alone preselects an article."""
+    db = get_db()
+    sent = "format" in request.args
+    form = ExportForm(request.args if sent else None, article=request.args.get("article", ""))
+    _fill_choices(form, db)
+    if sent and form.validate():
+        query = {}
+        for name in FILTERS:
+            value = form[name].data
+            if value:
+                query[name] = value.isoformat() if isinstance(value, datetime.date) else value
+        if FORMATS[form.format.data].bom and form.bom.data:
+            query["bom"] = 1
+        article_id = int(form.article.data) if form.article.data else None
+        return redirect(download_url(form.format.data, article_id, **query))
+    descriptions = {name: text for name, _, text in EXPORT_FORMATS}
+    return render_template("export.html", form=form, descriptions=descriptions), 400 if form.errors else 200
+
+
+def _fill_choices(form, db):
+    choices = {
+        "article": [("", "All articles")] + [(str(a["id"]), a["title"]) for a in list_articles(db)],
+        "author": [("", "Anyone")] + [(u["username"], u["username"])
+                                     for u in db.query("SELECT username FROM users ORDER BY username")],
+        "kind": [("", "Any kind"), ("claim", "Claims"), ("correction", "Corrections")],
+        "verdict": [("", "Any verdict")] + [(v["name"], v["label"]) for v in verdicts(db)],
+        "status": [("", "Any status")] + [(s, s.replace("-", " ").capitalize()) for s in STATUSES],
+    }
+    for name, pairs in choices.items():
+        form[name].choices = [SelectChoice(value, label) for value, label in pairs]
 
 
 def write_export(fmt, article_id, output, options):
