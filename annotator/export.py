@@ -400,8 +400,8 @@ class Settings:
 
 @dataclass(frozen=True)
 class Format:
-    """One export format. name: its ``--format`` value; ext: the end of its
-    address (``/export.<ext>``) and file name; media_type: its Content-Type;
+    """One export format. name: its ``--format`` value; ext: its file name's
+    extension, and its address's (``/export.<ext>``); media_type: its Content-Type;
     stem: the file name before the ext; rows(db, article_id, filters,
     settings): an iterator of str; bom: whether it takes a byte order mark."""
 

@@ -168,11 +168,11 @@ def collection_chunks(collection_id, label, total, items):
 
 
 def _selectors(row):
-    quote_selector = {"type": "TextQuoteSelector", "exact": row["exact"]}
-    for key in ("prefix", "suffix"):
-        if row[key]:
-            quote_selector[key] = row[key]
-    return [quote_selector, {"type": "TextPositionSelector", "start": row["start"], "end": row["end"]}]
+    # An empty prefix or suffix is kept: it says the words start or end the text.
+    return [
+        {"type": "TextQuoteSelector", "exact": row["exact"], "prefix": row["prefix"], "suffix": row["suffix"]},
+        {"type": "TextPositionSelector", "start": row["start"], "end": row["end"]},
+    ]
 
 
 def _text(value, purpose):

@@ -126,6 +126,19 @@ def test_an_orphan_keeps_the_words_it_had_and_iris_are_ascii(alice, rich, db):
     assert w3c_schemas.failures(orphan) == []
     # the article's URL is an IRI (café, ü); the export writes it as a URI
     assert orphan["target"]["source"] == "https://example.org/caf%C3%A9/roads?q=%C3%BC"
+    kept = found[f"{BASE}/annotations/{rich['kept']}"]["target"]["selector"][0]
+    assert (kept["exact"], kept["prefix"], kept["suffix"]) == ("40%", "Critics said the figure was ", ".")
+
+
+def test_words_at_the_start_say_so_with_an_empty_prefix():
+    row = {"id": 7, "article_id": 3, "article_url": None, "kind": "claim", "start": 0, "end": 4, "exact": "Fact",
+           "prefix": "", "suffix": " 👍 check", "verdict": "true", "rationale": "", "sources": "[]",
+           "author": "alice", "created_at": "2026-01-02T03:04:05Z", "updated_at": "2026-01-02T03:04:05Z"}
+    annotation = w3c.to_web_annotation(row, "https://x.example")
+    assert annotation["target"]["selector"][0] == {"type": "TextQuoteSelector", "exact": "Fact", "prefix": "",
+                                                   "suffix": " 👍 check"}
+    assert annotation["body"][0]["value"] == "true"  # no label given: the verdict's name
+    assert w3c_schemas.failures(annotation) == []
 
 
 def test_download_is_streamed_with_the_annotation_profile(alice, rich):
