@@ -46,6 +46,14 @@ def create_app(test_config=None):
         SESSION_COOKIE_HTTPONLY=True,
         WTF_CSRF_TIME_LIMIT=None,
         IMPORT_ALLOW_PRIVATE=False,  # True lets URL imports reach internal addresses
+        # Where the site is published, e.g. "https://factcheck.example.org": the
+        # start of the IRIs in the W3C and ClaimReview exports. Unset, a page's
+        # export uses the address it was asked at, a command http://localhost:5000.
+        PUBLIC_URL=None,
+        # Who publishes our fact-checks, the author of every ClaimReview; the
+        # URL defaults to PUBLIC_URL.
+        CLAIMREVIEW_AUTHOR_NAME="Factcheck Annotator",
+        CLAIMREVIEW_AUTHOR_URL=None,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

@@ -35,7 +35,8 @@ FROM annotations JOIN users ON users.id = annotations.author_id
 
 
 def verdicts(db):
-    """The verdict scale in order: list of {name, label, colour, position}."""
+    """The verdict scale in order: list of {name, label, colour, position,
+    rating}; rating is an int (1 = worst; see db.m008_verdict_ratings) or None."""
     return list(db.query("SELECT * FROM verdicts ORDER BY position"))
 
 

@@ -245,6 +245,21 @@ def m007_admin_session_version(db):
     db.execute("ALTER TABLE users ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0")
 
 
+#: Each verdict's place on a numeric 1 (worst) to 5 (best) scale, for
+#: schema.org ClaimReview's ratingValue; verdicts off the true-false line have none.
+VERDICT_RATINGS = {"true": 5, "mostly-true": 4, "mixed": 3, "mostly-false": 2, "false": 1}
+
+
+@migrations()
+def m008_verdict_ratings(db):
+    """A verdict's rating: a number (1 = worst) that publishing formats such as
+    ClaimReview need, or NULL for verdicts that are not a degree of truth
+    (misleading, unverifiable); a verdict added later has none until given one."""
+    db.execute("ALTER TABLE verdicts ADD COLUMN rating INTEGER CHECK (rating IS NULL OR rating >= 1)")
+    for name, rating in VERDICT_RATINGS.items():
+        db.execute("UPDATE verdicts SET rating = ? WHERE name = ?", [rating, name])
+
+
 def connect(path):
     """Open the database at ``path`` (str or Path) with our pragmas; a Database.
 

@@ -2,8 +2,9 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import (ColorField, HiddenField, IntegerField, PasswordField, RadioField, SelectField, StringField,
-                     TextAreaField)
+from wtforms import (BooleanField, ColorField, DateField, HiddenField, IntegerField, PasswordField, RadioField,
+                     SelectField, StringField, TextAreaField)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (AnyOf, DataRequired, EqualTo, InputRequired, Length, Optional, Regexp,
                                 ValidationError)
 from wtforms.widgets import HiddenInput
@@ -145,3 +146,39 @@ class VerdictEditForm(FlaskForm):
 
 class MoveForm(FlaskForm):
     direction = StringField()  # "up" or "down", from the button pressed
+
+
+#: The export formats a person can pick: (name as in export.FORMATS, label, what it is for).
+EXPORT_FORMATS = [
+    ("csv", "CSV", "One annotation per row, for spreadsheets."),
+    ("reviews", "Reviews as CSV", "One review per row, with the annotation it is about."),
+    ("jsonl", "JSON Lines", "One annotation per line with every field and its reviews, for data pipelines."),
+    ("w3c", "W3C Web Annotation", "JSON-LD per the W3C model, reviews as replies, for annotation tools and research."),
+    ("claimreview", "schema.org ClaimReview", "Claims with their ratings as JSON-LD, for publishing fact-checks."),
+    ("corrected", "Corrected text", "One article's text with its accepted corrections applied, as plain text."),
+]
+
+
+class ExportForm(FlaskForm):
+    """What to export: a format, one article or all, and the filters. It is
+    sent by GET and changes nothing, so it carries no CSRF token. The view
+    fills the choices of the select fields from the database."""
+
+    class Meta:
+        csrf = False
+
+    format = RadioField("Format", choices=[SelectChoice(name, label) for name, label, _ in EXPORT_FORMATS],
+                        default="csv")
+    # "" is "any": a filter left out of the query is not a wrong choice.
+    article = SelectField("Article", default="")
+    author = SelectField("Annotator", default="")
+    kind = SelectField("Kind", default="")
+    verdict = SelectField("Verdict", default="")
+    status = SelectField("Status", default="")
+    since = DateField("Made on or after", validators=[Optional()])
+    until = DateField("Made on or before", validators=[Optional()])
+    bom = BooleanField("Start with a byte order mark, so that Excel reads accents right (CSV only)", default=True)
+
+    def validate_until(self, field):
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError("This day is before the first one; nothing would match.")

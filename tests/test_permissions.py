@@ -93,6 +93,10 @@ MATRIX = [
           json={"claim_ids": [1, 3], "final_verdict": "false", "note": "Settled."}),
     Route("GET", "/articles/<id:article_id>/corrected", "/articles/1/corrected", LOGGED_IN),
     Route("GET", "/articles/<id:article_id>/corrected.txt", "/articles/1/corrected.txt", LOGGED_IN),
+    Route("GET", "/export", "/export", LOGGED_IN),
+    *(Route("GET", f"/export.{ext}", f"/export.{ext}", LOGGED_IN) for ext in ("jsonl", "jsonld", "claimreview.json")),
+    *(Route("GET", f"/articles/<id:article_id>/export.{ext}", f"/articles/1/export.{ext}", LOGGED_IN)
+      for ext in ("jsonl", "jsonld", "claimreview.json")),
     Route("GET", "/admin/", "/admin/", ADMINS),
     Route("GET", "/admin/users", "/admin/users", ADMINS),
     Route("POST", "/admin/users", "/admin/users", ADMINS,

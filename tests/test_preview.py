@@ -124,3 +124,19 @@ def test_bad_view_missing_article_and_login(alice, anonymous):
     for path in ("/articles/1/corrected", "/articles/1/corrected.txt"):
         response = anonymous.client.get(path)
         assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_export_command_and_page_give_the_corrected_text(alice, editor, runner, text, tmp_path):
+    set_status(editor, correct(alice, text, "no fiends", "no friends"))
+    expected = text.replace("no fiends", "no friends", 1)
+    out = tmp_path / "corrected.txt"
+    result = runner.invoke(args=["export", "--format", "corrected", "--article", "1", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8") == expected
+    missing = runner.invoke(args=["export", "--format", "corrected"])
+    assert missing.exit_code == 2 and "give --article ID" in missing.output
+    page = alice.client.get("/export?format=corrected&article=1")
+    assert page.status_code == 302 and page.headers["Location"].endswith("/articles/1/corrected.txt")
+    assert alice.client.get(page.headers["Location"]).get_data(as_text=True) == expected
+    refused = alice.client.get("/export?format=corrected&article=")
+    assert refused.status_code == 400 and "choose the article" in refused.get_data(as_text=True)
