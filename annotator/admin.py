@@ -131,7 +131,8 @@ def verdict_scale():
     status = 200
     if form.validate_on_submit():
         try:
-            added = scale.add_verdict(get_db(), form.name.data, form.label.data, form.colour.data)
+            added = scale.add_verdict(get_db(), form.name.data, form.label.data, form.colour.data,
+                                      form.rating.data)
         except AppError as e:
             form.form_errors.append(e.message)
             status = e.status
@@ -148,7 +149,8 @@ def _verdicts_page(new_verdict=None, status=200, edited=None):
     (a refused edit keeps what the admin typed)."""
     db = get_db()
     scale_rows = verdicts(db)
-    edit_forms = {v["name"]: VerdictEditForm(formdata=None, label=v["label"], colour=v["colour"]) for v in scale_rows}
+    edit_forms = {v["name"]: VerdictEditForm(formdata=None, label=v["label"], colour=v["colour"],
+                                                  rating=v["rating"]) for v in scale_rows}
     edit_forms.update(edited or {})
     return render_template("admin_verdicts.html", verdicts=scale_rows, usage=scale.usage(db), edit_forms=edit_forms,
                            move=MoveForm(formdata=None), button=ButtonForm(),
@@ -161,7 +163,7 @@ def edit_verdict(name):
     form = VerdictEditForm()
 
     def change():
-        changed = scale.update_verdict(get_db(), name, form.label.data, form.colour.data)
+        changed = scale.update_verdict(get_db(), name, form.label.data, form.colour.data, form.rating.data)
         return f"Saved {changed['label']} ({changed['name']})."
 
     def page(status):

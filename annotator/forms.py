@@ -5,8 +5,8 @@ from flask_wtf.file import FileAllowed, FileField
 from wtforms import (BooleanField, ColorField, DateField, HiddenField, IntegerField, PasswordField, RadioField,
                      SelectField, StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import (AnyOf, DataRequired, EqualTo, InputRequired, Length, Optional, Regexp,
-                                ValidationError)
+from wtforms.validators import (AnyOf, DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional,
+                                Regexp, ValidationError)
 from wtforms.widgets import HiddenInput
 
 from .db import ROLES
@@ -133,15 +133,20 @@ class ButtonForm(FlaskForm):
     """A form that is only a button and its CSRF token (deactivate, delete...)."""
 
 
+_RATING = "A rating is a whole number from 1 (the worst verdict) to 100, or empty for none."
+
+
 class VerdictForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(message="Give the verdict a name, such as half-true.")])
     label = StringField("Label", validators=[DataRequired(message="Give the verdict a label, such as Half true.")])
     colour = ColorField("Colour", default="#607d8b")
+    rating = IntegerField("Rating", validators=[Optional(), NumberRange(1, 100, message=_RATING)])
 
 
 class VerdictEditForm(FlaskForm):
     label = StringField("Label", validators=[DataRequired(message="A verdict needs a label.")])
     colour = ColorField("Colour")
+    rating = IntegerField("Rating", validators=[Optional(), NumberRange(1, 100, message=_RATING)])
 
 
 class MoveForm(FlaskForm):

@@ -47,36 +47,40 @@ def usage(db):
     return counts
 
 
-def add_verdict(db, name, label, colour):
+def add_verdict(db, name, label, colour, rating=None):
     """Add a verdict at the end of the scale; returns its row.
 
     name: a slug (lower-case letters, digits and single hyphens, up to 40);
-    label: 1 to 60 characters; colour: "#rrggbb". Raises BadRequest for a
-    malformed value, Conflict when the name or label is taken."""
+    label: 1 to 60 characters; colour: "#rrggbb"; rating: its number on the
+    ClaimReview scale (1 = worst, up to MAX_RATING) or None for a verdict
+    that is no degree of truth. Raises BadRequest for a malformed value,
+    Conflict when the name or label is taken."""
     name = (name or "").strip()
     if not _SLUG.fullmatch(name) or len(name) > MAX_NAME:
         raise BadRequest(
             f"A verdict's name is 1 to {MAX_NAME} lower-case letters, digits and single hyphens, such as mostly-true."
         )
-    label, colour = _check_label(label), _check_colour(colour)
+    label, colour, rating = _check_label(label), _check_colour(colour), _check_rating(rating)
     with transaction(db):
         if db["verdicts"].count_where("name = ?", [name]):
             raise Conflict(f"The scale already has a verdict named {name!r}.")
         _refuse_taken_label(db, label)
         position = db.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM verdicts").fetchone()[0]
-        db["verdicts"].insert({"name": name, "label": label, "colour": colour, "position": position})
+        db["verdicts"].insert({"name": name, "label": label, "colour": colour, "position": position,
+                               "rating": rating})
     return get_verdict(db, name)
 
 
-def update_verdict(db, name, label, colour):
-    """Change a verdict's label and colour (its name stays: annotations,
-    reviews and exports refer to it); returns its row. Raises NotFound,
-    BadRequest for a malformed value, Conflict when another verdict has the label."""
-    label, colour = _check_label(label), _check_colour(colour)
+def update_verdict(db, name, label, colour, rating=None):
+    """Change a verdict's label, colour and rating (see add_verdict; its name
+    stays: annotations, reviews and exports refer to it); returns its row.
+    Raises NotFound, BadRequest for a malformed value, Conflict when another
+    verdict has the label."""
+    label, colour, rating = _check_label(label), _check_colour(colour), _check_rating(rating)
     with transaction(db):
         get_verdict(db, name)
         _refuse_taken_label(db, label, name)
-        db.execute("UPDATE verdicts SET label = ?, colour = ? WHERE name = ?", [label, colour, name])
+        db.execute("UPDATE verdicts SET label = ?, colour = ?, rating = ? WHERE name = ?", [label, colour, rating, name])
     return get_verdict(db, name)
 
 
@@ -127,6 +131,19 @@ def _check_label(label):
     if not label or len(label) > MAX_LABEL or find_control(label):
         raise BadRequest(f"A verdict's label is 1 to {MAX_LABEL} characters, without control characters.")
     return label
+
+
+#: The highest rating a verdict can have (schema.org Rating allows any number;
+#: fact-checkers' scales run to 5, sometimes 10).
+MAX_RATING = 100
+
+
+def _check_rating(rating):
+    if rating is None:
+        return None
+    if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= MAX_RATING:
+        raise BadRequest(f"A rating is a whole number from 1 (the worst verdict) to {MAX_RATING}, or empty for none.")
+    return rating
 
 
 def _check_colour(colour):

@@ -297,10 +297,11 @@ def test_bad_verdicts_are_form_errors_and_nothing_is_written(admin, db, data, st
 
 
 def test_admin_relabels_and_recolours_a_verdict_but_not_its_name(admin, alice, db):
-    response = post(admin, "/admin/verdicts/mixed", {"label": "Half true", "colour": "#00FF00", "name": "half"})
+    response = post(admin, "/admin/verdicts/mixed", {"label": "Half true", "colour": "#00FF00", "name": "half",
+                                                     "rating": "3"})
     assert response.status_code == 302
     assert dict(scale.get_verdict(db, "mixed")) == {"name": "mixed", "label": "Half true", "colour": "#00ff00",
-                                                    "position": 2}
+                                                    "position": 2, "rating": 3}
     assert '"label": "Half true"' in alice.client.get("/articles/1").get_data(as_text=True)
 
 
@@ -442,3 +443,21 @@ def test_reset_password_command(runner, alice, db):
     result = runner.invoke(args=["reset-password", "nobody", "--password", NEW_PASSWORD])
     assert result.exit_code == 1 and "There is no user 'nobody'." in result.output
     assert snapshot(db) == before
+
+
+@pytest.mark.parametrize("rating", ["0", "101", "three", "2.5"])
+def test_a_bad_rating_is_refused_and_changes_nothing(admin, db, rating):
+    before = dict(scale.get_verdict(db, "mixed"))
+    response = post(admin, "/admin/verdicts/mixed", {"label": "Half true", "colour": "#00ff00", "rating": rating})
+    assert response.status_code == 400
+    assert dict(scale.get_verdict(db, "mixed")) == before
+
+
+def test_a_new_verdicts_rating_reaches_claimreview(admin, alice, db):
+    response = post(admin, "/admin/verdicts", {"name": "half-true", "label": "Half true", "colour": "#123456",
+                                                "rating": "3"})
+    assert response.status_code == 302
+    text = db.execute("SELECT text FROM revisions WHERE article_id = 1").fetchone()[0]
+    assert alice.api("POST", "/api/articles/1/annotations", json=claim(text, "Maduro", "half-true")).status_code == 201
+    [review] = alice.client.get("/articles/1/export.claimreview.json").get_json()
+    assert review["reviewRating"]["ratingValue"] == 3 and review["reviewRating"]["alternateName"] == "Half true"
