@@ -68,7 +68,8 @@ def create_app(test_config=None):
 
     app.after_request(_security_headers)
 
-    from . import admin, api, articles, auth, conflicts, dashboard, db, demo, errors, export, history, preview, queue
+    from . import (admin, annotation_import, api, articles, auth, conflicts, dashboard, db, demo, errors, export,
+                   history, preview, queue)
 
     db.init_app(app)
     errors.init_app(app)
@@ -84,6 +85,7 @@ def create_app(test_config=None):
     app.register_blueprint(preview.bp)
     demo.init_app(app)
     admin.init_app(app)
+    annotation_import.init_app(app)
     return app
 
 

@@ -142,6 +142,27 @@ def reanchor(new_text, start, end, exact, prefix="", suffix="", position_map=Non
     return _fuzzy(new_text, exact, prefix, suffix)
 
 
+def locate(text, start, end, exact, prefix="", suffix=""):
+    """Where an annotation brought from elsewhere lands in ``text``: an Anchor.
+
+    start, end: its TextPositionSelector (code points, end exclusive; None
+    when it has none); exact, prefix, suffix: its TextQuoteSelector. Exact
+    when ``text[start:end] == exact``; else moved to the occurrence of the
+    quote whose context agrees best (nearest ``start``), under the same rules
+    as ``reanchor``; else fuzzy; else orphaned. See W3C Web Annotation Data
+    Model, sections 4.2.4 and 4.2.5.
+    """
+    if not isinstance(exact, str) or not exact:
+        return Anchor(ORPHANED, None, None, 0.0)
+    positioned = all(isinstance(n, int) and not isinstance(n, bool) for n in (start, end))
+    if positioned and 0 <= start < end <= len(text) and text[start:end] == exact:
+        return Anchor(EXACT, start, end, 1.0)
+    found = _best_occurrence(text, exact, prefix, suffix, start if positioned else 0)
+    if found is not None:
+        return Anchor(MOVED, found, found + len(exact), 1.0)
+    return _fuzzy(text, exact, prefix, suffix)
+
+
 def _occurrences(text, quote):
     at = text.find(quote)
     while at >= 0:

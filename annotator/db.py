@@ -285,7 +285,12 @@ def transaction(db):
     writes later fails at once with "database is locked" when another writer
     got in between, whereas an immediate one waits up to the busy timeout.
     Raises DatabaseUnavailable if the database stays locked that long.
+    Inside another transaction it is a savepoint of that one, so that an
+    error undoes its own writes and the outer transaction decides the rest.
     """
+    if db.conn.in_transaction:
+        yield from _savepoint(db)
+        return
     try:
         db.conn.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as e:
@@ -297,6 +302,17 @@ def transaction(db):
             db.conn.execute("ROLLBACK")
         raise
     db.conn.execute("COMMIT")
+
+
+def _savepoint(db):
+    db.conn.execute("SAVEPOINT inner")
+    try:
+        yield db
+    except BaseException:
+        db.conn.execute("ROLLBACK TO inner")
+        db.conn.execute("RELEASE inner")
+        raise
+    db.conn.execute("RELEASE inner")
 
 
 #: Database paths this process has already brought up to date.

@@ -1,7 +1,7 @@
 """The HTML forms, one FlaskForm per screen (Flask-WTF adds the CSRF token)."""
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (BooleanField, ColorField, DateField, HiddenField, IntegerField, PasswordField, RadioField,
                      SelectField, StringField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
@@ -187,3 +187,12 @@ class ExportForm(FlaskForm):
     def validate_until(self, field):
         if field.data and self.since.data and field.data < self.since.data:
             raise ValidationError("This day is before the first one; nothing would match.")
+
+
+class ImportAnnotationsForm(FlaskForm):
+    """Annotations to bring into an article: one of our export files."""
+
+    file = FileField("Export file (.csv, .jsonl, .jsonld)", validators=[FileRequired("Choose the file to import.")])
+    format = SelectField("Format", default="", choices=[
+        SelectChoice(value, label) for value, label in (("", "From the file's name"), ("csv", "CSV"),
+                                                        ("jsonl", "JSON Lines"), ("w3c", "W3C Web Annotation JSON-LD"))])

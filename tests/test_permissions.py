@@ -9,6 +9,7 @@ of annotation 2, which he deleted); alice, another reviewer; erin, an
 editor; ada, an admin.
 """
 
+import io
 import shutil
 from dataclasses import dataclass, field
 
@@ -97,6 +98,9 @@ MATRIX = [
     *(Route("GET", f"/export.{ext}", f"/export.{ext}", LOGGED_IN) for ext in ("jsonl", "jsonld", "claimreview.json")),
     *(Route("GET", f"/articles/<id:article_id>/export.{ext}", f"/articles/1/export.{ext}", LOGGED_IN)
       for ext in ("jsonl", "jsonld", "claimreview.json")),
+    Route("GET", "/articles/<id:article_id>/import", "/articles/1/import", EDITORS),
+    Route("POST", "/articles/<id:article_id>/import", "/articles/1/import", EDITORS, form={"file": (
+        b'{"kind": "claim", "exact": "Venezuela", "verdict": "true", "author": "alice"}', "one.jsonl")}),
     Route("GET", "/admin/", "/admin/", ADMINS),
     Route("GET", "/admin/users", "/admin/users", ADMINS),
     Route("POST", "/admin/users", "/admin/users", ADMINS,
@@ -157,7 +161,9 @@ def snapshot(db):
 
 def send(session, route, text):
     if route.form is not None:
-        return session.client.post(route.path, data={**route.form, "csrf_token": session.csrf_token()})
+        # A file is (bytes, name): each request gets a stream of its own.
+        form = {k: (io.BytesIO(v[0]), v[1]) if isinstance(v, tuple) else v for k, v in route.form.items()}
+        return session.client.post(route.path, data={**form, "csrf_token": session.csrf_token()})
     if route.method == "GET":
         return session.client.get(route.path)
     body = route.json
