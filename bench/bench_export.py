@@ -11,6 +11,7 @@ Needs the `sqlite3` shell (Debian: apt-get install sqlite3).
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -32,17 +33,16 @@ def build(path, n):
     db = connect(path)
     init_db(db)
     authors = [create_user(db, name, "benchmark-password") for name in ("ana", "ben")]
-    text = "\n\n".join(" ".join(WORDS[(p + i) % len(WORDS)] for i in range(40)) for p in range(2_000))
+    text = "\n\n".join(" ".join(WORDS[(p + i) % len(WORDS)] for i in range(40)) for p in range(n // 80 + 10))
     article = get_article(db, create_article(db, "Bench", text, "https://example.org/bench"))
-    words = [(i, text.index(" ", i)) for i in range(len(text)) if (i == 0 or text[i - 1] in " \n") and " " in text[i:]]
-    words = [(s, e) for s, e in words if "\n" not in text[s:e]]
+    words = [m.span() for m in re.finditer(r"\S+", text)]
     stamp = now()
 
     def annotations():
-        for i in range(n):
+        for i in range(n):  # each (author, words) once: one claim per span and author
             s, e = words[i % len(words)]
-            yield {"article_id": article["id"], "author_id": authors[i % 2], "kind": "claim", "start": s,
-                   "end": e + (i // len(words)) % 3, "exact": text[s:e + (i // len(words)) % 3],
+            yield {"article_id": article["id"], "author_id": authors[(i // len(words)) % 2], "kind": "claim",
+                   "start": s, "end": e, "exact": text[s:e],
                    "prefix": text[max(0, s - 32):s], "suffix": text[e:e + 32], "verdict": "false",
                    "rationale": f"Checked against source {i}.", "sources": '["https://example.org/source"]',
                    "revision": 1, "orphaned": 0, "created_at": stamp, "updated_at": stamp}
