@@ -3,7 +3,7 @@
 An *item* is one span of a current revision (same article, revision, start
 and end) that two or more people judged. A person's judgement of it is the
 verdict of their own claim on that span, else their latest review of a claim
-there: "agree" takes that claim's verdict, "disagree" their own verdict.
+there: "agree" takes the verdict agreed with, "disagree" their own verdict.
 
 - Cohen's kappa for each pair of people, on the items both judged
   (Cohen 1960: kappa = (p_o - p_e) / (1 - p_e)).
@@ -50,7 +50,8 @@ def judgements(db, article_id=None):
         item, claimed = item_of[r["annotation_id"]]
         if r["username"] in authored[item]:
             continue  # their own claim on the span is their judgement
-        items[item][r["username"]] = claimed if r["decision"] == "agree" else r["verdict"]
+        # An agreement stores the verdict agreed with (older ones may not: then the claim's).
+        items[item][r["username"]] = r["verdict"] or claimed
     return {item: people for item, people in items.items() if len(people) >= 2}
 
 

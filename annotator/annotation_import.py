@@ -57,8 +57,8 @@ def read_records(data, format_name):
     A record is a dict: id (int or None), kind, start, end, exact, prefix,
     suffix, verdict, correction_type, correction, rationale, sources (list),
     author, created_at, updated_at, status, status_note, final_verdict,
-    version, and reviews (list of dicts: id, reviewer, decision, verdict,
-    correction, comment, created_at). Raises BadRequest naming the line or
+    version, content_version, and reviews (list of dicts: id, reviewer,
+    decision, verdict, correction, comment, created_at, content_version). Raises BadRequest naming the line or
     row that cannot be read.
     """
     if format_name not in FORMATS:
@@ -295,7 +295,7 @@ def _fields(db, article, item, anchor):
         status=_choice(item.get("status") or "open", STATUSES, "status"),
         status_note=item.get("status_note") or "",
         final_verdict=_final_verdict(db, item, fields["kind"]),
-        version=item.get("version") if isinstance(item.get("version"), int) and item["version"] > 0 else 1,
+        version=_positive(item.get("version")), content_version=_positive(item.get("content_version")),
     )
     return fields
 
@@ -330,7 +330,8 @@ def _import_review(db, annotation, review, report):
         raise BadRequest("a review's comment must be text.")
     row = {"annotation_id": annotation["id"], "reviewer_id": reviewer_id, "decision": decision, "verdict": verdict,
            "correction": correction, "comment": comment,
-           "created_at": _time(review.get("created_at"), "a review's created_at") or now()}
+           "created_at": _time(review.get("created_at"), "a review's created_at") or now(),
+           "content_version": _positive(review.get("content_version"))}
     review_id = review.get("id")
     if isinstance(review_id, int) and not db["reviews"].count_where("id = ?", [review_id]):
         row["id"] = review_id
@@ -349,6 +350,11 @@ def _person(db, username, report):
     set_active(db, username.strip(), False)
     report["created_users"].append(username.strip())
     return user_id
+
+
+def _positive(value):
+    """A version from a record: a whole number from 1, else 1 (records without one)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 1
 
 
 def _choice(value, options, name):

@@ -13,7 +13,7 @@ import json
 import sqlite3
 from contextlib import contextmanager
 
-from .anchoring import ORPHANED, Anchor, PositionMap, reanchor
+from .anchoring import FUZZY, ORPHANED, Anchor, PositionMap, reanchor
 from .db import now, transaction
 from .errors import BadRequest, Conflict, Forbidden, NotFound
 from .text import AnchorError, check_span, find_control, position_selector, quote_selector
@@ -147,7 +147,12 @@ def update_annotation(db, article, annotation, patch, user_id=None):
     if all(annotation[key] == value for key, value in fields.items()) and version == annotation["version"]:
         return annotation  # nothing to change
     fields.update(article_id=annotation["article_id"], author_id=annotation["author_id"],
-                  updated_at=now(), version=annotation["version"] + 1)
+                  updated_at=now(), version=annotation["version"] + 1,
+                  content_version=annotation["content_version"] + 1)
+    # What reviewers judged and an editor decided on is no longer what it says.
+    if annotation["status"] != "open":
+        fields.update(status="open", final_verdict=None,
+                      status_note=f"Reopened: edited after it was {annotation['status']}.")
     with _writing(db, fields, exclude_id=annotation["id"]):
         assignments = ", ".join(f'"{key}" = ?' for key in fields)
         changed = db.execute(
@@ -161,7 +166,27 @@ def update_annotation(db, article, annotation, patch, user_id=None):
             )
         edited = get_annotation(db, annotation["id"])
         record(db, edited, user_id, "edit", annotation, edited)
+        if annotation["status"] != "open":
+            record(db, edited, user_id, "status", _status_of(annotation), _status_of(edited))
     return edited
+
+
+def _words_changed(db, row, number):
+    """A fuzzy re-anchoring: the words judged are not the words there now, so
+    reviews of them are stale and an editor's decision on them is reopened."""
+    reopen = row["status"] != "open" and not row["deleted_at"]
+    db.execute(
+        "UPDATE annotations SET content_version = content_version + 1, status = ?, final_verdict = ?, "
+        "status_note = ? WHERE id = ?",
+        ["open", None, f"Reopened: its words changed in revision {number}.", row["id"]] if reopen
+        else [row["status"], row["final_verdict"], row["status_note"], row["id"]])
+    if reopen:
+        record(db, row, None, "status", _status_of(row), {"status": "open", "final_verdict": None,
+                                                          "note": f"Reopened: its words changed in revision {number}."})
+
+
+def _status_of(row):
+    return {"status": row["status"], "note": row["status_note"], "final_verdict": row["final_verdict"]}
 
 
 def delete_annotation(db, annotation, user_id=None):
@@ -339,7 +364,9 @@ def _writing(db, fields, exclude_id=None):
             yield
     except sqlite3.IntegrityError:
         _refuse_duplicate(db, fields, exclude_id)
-        raise
+        # A verdict or correction type removed between the check and the write.
+        raise Conflict("The verdict scale or the correction types changed while you saved; nothing was saved. "
+                       "Reload the page and choose again.")
 
 
 def _refuse_duplicate(db, fields, exclude_id=None):
@@ -398,6 +425,8 @@ def reanchor_article(db, article_id, number, text):
                 "revision = ?, orphaned = 0, version = version + 1 WHERE id = ?",
                 [found.start, found.end, quote["exact"], quote["prefix"], quote["suffix"], number, row["id"]],
             )
+            if found.outcome == FUZZY:
+                _words_changed(db, row, number)
         db["reanchorings"].insert({
             "annotation_id": row["id"], "from_revision": row["revision"], "to_revision": number,
             "outcome": found.outcome, "score": found.score, "old_start": row["start"], "old_end": row["end"],
@@ -432,6 +461,7 @@ def to_json(row):
         "author": row["author"],
         "author_id": row["author_id"],
         "version": row["version"],
+        "content_version": row["content_version"],
         "revision": row["revision"],
         "deleted": bool(row["deleted_at"]),
         "status": row["status"],

@@ -98,7 +98,7 @@ def resolve_conflict(article_id):
     body = json_body()
     body = body if isinstance(body, dict) else {}  # resolve_conflict says what is missing, after the role check
     return jsonify(conflicts.resolve_conflict(db, body.get("claim_ids"), body.get("final_verdict"), body.get("note"),
-                                              g.user, article_id=article_id))
+                                              g.user, article_id=article_id, versions=body.get("versions")))
 
 
 @bp.get("/agreement")

@@ -1,6 +1,7 @@
 """Users, logging in and out, and the guard every other view sits behind."""
 
 import functools
+import unicodedata
 from urllib.parse import urlsplit
 
 import click
@@ -28,9 +29,11 @@ def is_editor(user):
 
 def create_user(db, username, password, role="reviewer"):
     """Insert a user and return its id. Raises BadRequest or Conflict (taken name)."""
-    username = (username or "").strip()
-    if not username or len(username) > 80 or any(c.isspace() for c in username) or find_control(username):
-        raise BadRequest("A username is 1 to 80 characters with no spaces or control characters.")
+    username = unicodedata.normalize("NFC", (username or "").strip())
+    if (not username or len(username) > 80 or any(c.isspace() for c in username) or find_control(username)
+            or any(unicodedata.category(c) == "Cf" for c in username)):
+        raise BadRequest("A username is 1 to 80 characters with no spaces, control or invisible formatting "
+                         "characters (such as right-to-left overrides or zero-width spaces).")
     _check_password(password)
     _check_role(role)
     if db["users"].count_where("username = ?", [username]):
@@ -66,7 +69,7 @@ def get_user(db, user_id):
 
 def user_named(db, username):
     """The user row with this username (any case); NotFound if there is none."""
-    rows = list(db["users"].rows_where("username = ?", [(username or "").strip()]))
+    rows = list(db["users"].rows_where("username = ?", [unicodedata.normalize("NFC", (username or "").strip())]))
     if not rows:
         raise NotFound(f"There is no user {username!r}.")
     return rows[0]
@@ -150,9 +153,11 @@ def _keep_an_admin(db, user):
         )
 
 
-def authenticate(db, username, password):
-    """The active user row for these credentials, or None."""
-    rows = list(db["users"].rows_where("username = ? AND active = 1", [username.strip()]))
+def authenticate(db, username, password, include_inactive=False):
+    """The active user row for these credentials, or None; with
+    include_inactive, a deactivated one's too (to tell them so)."""
+    name = unicodedata.normalize("NFC", username.strip())
+    rows = list(db["users"].rows_where("username = ?" + ("" if include_inactive else " AND active = 1"), [name]))
     if rows and check_password_hash(rows[0]["password_hash"], password):
         return rows[0]
     return None
@@ -211,11 +216,13 @@ def login():
         return redirect(url_for("articles.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(get_db(), form.username.data, form.password.data)
-        if user:
+        user = authenticate(get_db(), form.username.data, form.password.data, include_inactive=True)
+        if user and user["active"]:
             log_in(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("articles.index"))
-        flash("Wrong username or password.", "error")
+        # Only someone who knows the password learns that the account exists.
+        flash("This account is deactivated; ask an admin to reactivate it." if user
+              else "Wrong username or password.", "error")
     status = 401 if request.method == "POST" else 200
     return render_template("login.html", form=form), status
 

@@ -37,7 +37,7 @@ MAX_CLAIM_IDS = 1_000
 
 _CLAIMS = """
 SELECT a.id, a.article_id, a.start, a."end", a.exact, a.verdict, a.rationale, a.sources, a.status,
-       a.status_note, a.final_verdict, users.username AS author
+       a.status_note, a.final_verdict, a.version, users.username AS author
 FROM annotations a
 JOIN users ON users.id = a.author_id
 JOIN articles ON articles.id = a.article_id
@@ -122,6 +122,7 @@ def _claim(row):
         "id": row["id"], "author": row["author"], "start": row["start"], "end": row["end"], "exact": row["exact"],
         "verdict": row["verdict"], "rationale": row["rationale"], "sources": json.loads(row["sources"]),
         "status": row["status"], "status_note": row["status_note"], "final_verdict": row["final_verdict"],
+        "version": row["version"],
     }
 
 
@@ -130,7 +131,7 @@ def _judgements(claim, reviews):
     found = [{"claim_id": claim["id"], "username": claim["author"], "verdict": claim["verdict"], "via": "claim",
               "decision": "claim", "reason": claim["rationale"], "sources": claim["sources"]}]
     for r in reviews:
-        verdict = claim["verdict"] if r["decision"] == "agree" else r["verdict"]
+        verdict = r["verdict"] or claim["verdict"]  # an agreement stores the verdict agreed with
         found.append({"claim_id": claim["id"], "username": r["reviewer"], "verdict": verdict, "via": "review",
                       "decision": r["decision"], "reason": r["comment"], "sources": []})
     return found
@@ -177,18 +178,21 @@ def _latest_status(db, claim_ids):
     return {"user": rows[0]["user"], "created_at": rows[0]["created_at"], "note": after.get("note", "")}
 
 
-def resolve_conflict(db, claim_ids, final_verdict, note, user, article_id=None):
+def resolve_conflict(db, claim_ids, final_verdict, note, user, article_id=None, versions=None):
     """Settle a conflict: every claim in it becomes accepted with ``final_verdict``
     and ``note``, in one transaction, each change in the claim's history.
 
     claim_ids: list of int, exactly the ``claim_ids`` of one of
     find_conflicts' conflicts (a resolved one may be resolved again);
     final_verdict: a verdict name from the scale; note: str (may be empty);
-    user: the editor's row; article_id: if given, the claims must be on it.
-    Returns the conflict as find_conflicts now shows it. Raises Forbidden
-    unless ``user`` is an editor or admin, BadRequest when the ids are not one
-    current conflict (someone may have changed the claims since the page was
-    loaded) or the verdict or note is unusable. On any error nothing changes.
+    user: the editor's row; article_id: if given, the claims must be on it;
+    versions: if given, {claim id: the version the editor saw} for every
+    claim. Returns the conflict as find_conflicts now shows it. Raises
+    Forbidden unless ``user`` is an editor or admin, BadRequest when the ids
+    are not one current conflict (someone may have changed the claims since
+    the page was loaded) or the verdict or note is unusable, Conflict when a
+    claim's version is not the one seen (another editor decided meanwhile).
+    On any error nothing changes.
     """
     if not is_editor(user):
         raise Forbidden("Only editors and admins resolve conflicts.")
@@ -203,9 +207,17 @@ def resolve_conflict(db, claim_ids, final_verdict, note, user, article_id=None):
         conflict = _conflict_of(db, article, ids)
         data = {"status": "accepted", "note": note, "final_verdict": final_verdict}
         for claim in _claim_rows(db, ids):
+            if versions is not None:
+                review.check_version(claim, _version_seen(versions, claim["id"]))
             status, checked_note, final = review.check_status(db, claim, user, data)
             review.write_status(db, claim, user, status, checked_note, final)
         return _conflict_of(db, article, conflict["claim_ids"])
+
+
+def _version_seen(versions, claim_id):
+    if not isinstance(versions, dict) or not isinstance(versions.get(str(claim_id), versions.get(claim_id)), int):
+        raise BadRequest("versions must give the version you saw of every claim: {\"3\": 2, ...}.")
+    return versions.get(str(claim_id), versions.get(claim_id))
 
 
 def _checked_ids(claim_ids):
@@ -291,7 +303,7 @@ def page(article_id):
         if form.validate_on_submit():
             try:
                 resolved = resolve_conflict(db, form.ids(), form.final_verdict.data, form.note.data, g.user,
-                                            article_id=article_id)
+                                            article_id=article_id, versions=form.versions())
             except AppError as e:
                 form.form_errors.append(e.message)
             else:

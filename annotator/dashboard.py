@@ -27,12 +27,15 @@ ALPHA_READINGS = ((0.8, "reliable"), (0.667, "tentative"), (None, "low"))
 KAPPA_READINGS = ((0.81, "almost perfect"), (0.61, "substantial"), (0.41, "moderate"),
                   (0.21, "fair"), (0.0, "slight"), (None, "poor"))
 
-# One row per live annotation with whether it has a judging review (agree or
-# disagree; a comment does not review a verdict). {where} narrows it down.
+# One row per live annotation with the verdict that stands (an editor's final
+# verdict, else the claim's own) and whether it has a judging review of what it
+# says now (agree or disagree; a comment does not review a verdict). {where}
+# narrows it down.
 _LIVE = """
-SELECT a.id, a.article_id, a.author_id, a.kind, a.verdict, a.correction_type, a.status, a.orphaned,
-  EXISTS (SELECT 1 FROM reviews r WHERE r.annotation_id = a.id AND r.decision IN ('agree', 'disagree'))
-    AS reviewed
+SELECT a.id, a.article_id, a.author_id, a.kind, COALESCE(a.final_verdict, a.verdict) AS verdict,
+  a.correction_type, a.status, a.orphaned,
+  EXISTS (SELECT 1 FROM reviews r WHERE r.annotation_id = a.id AND r.decision IN ('agree', 'disagree')
+          AND r.content_version = a.content_version) AS reviewed
 FROM annotations a WHERE a.deleted_at IS NULL {where}
 """
 
@@ -107,7 +110,8 @@ def _stats(db, where, params, article_id):
       orphaned}: counts; and "pct": {reviewed, accepted, rejected,
       needs-work, open}: whole-number percentages of the annotations (None
       when there are none).
-    - "verdicts": claims per verdict in the scale's order:
+    - "verdicts": claims per verdict that stands (the editor's final verdict,
+      else the claim's own) in the scale's order:
       [{name, label, colour, count, pct}] (pct of all claims, whole number).
     - "correction_types": corrections per type in order: [{name, label, count, pct}].
     - "annotators": [{username, annotations, accepted, reviews}] (reviews they

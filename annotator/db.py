@@ -260,6 +260,16 @@ def m008_verdict_ratings(db):
         db.execute("UPDATE verdicts SET rating = ? WHERE name = ?", [rating, name])
 
 
+@migrations()
+def m009_content_versions(db):
+    """What a review judged: an annotation's content_version goes up whenever
+    its author edits it (or its words change in a new revision), and each
+    review keeps the content_version it saw, so a review of older content is
+    known to be stale."""
+    db.execute("ALTER TABLE annotations ADD COLUMN content_version INTEGER NOT NULL DEFAULT 1")
+    db.execute("ALTER TABLE reviews ADD COLUMN content_version INTEGER NOT NULL DEFAULT 1")
+
+
 def connect(path):
     """Open the database at ``path`` (str or Path) with our pragmas; a Database.
 

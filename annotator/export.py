@@ -109,7 +109,7 @@ ORDER BY a.article_id, a.start, a."end", a.id
 #: that one pass over both gives each annotation its thread.
 _THREADS = """
 SELECT r.id, r.annotation_id, reviewer.username AS reviewer, r.decision, r.verdict, r.correction,
-  r.comment, r.created_at
+  r.comment, r.created_at, r.content_version
 FROM reviews r
 JOIN users reviewer ON reviewer.id = r.reviewer_id
 JOIN annotations a ON a.id = r.annotation_id
@@ -137,9 +137,9 @@ JSONL_KEYS = (
     "id", "article_id", "article_title", "article_url", "revision", "kind", "start", "end",
     "exact", "prefix", "suffix", "verdict", "correction_type", "correction", "rationale", "sources",
     "author", "created_at", "updated_at", "status", "status_note", "final_verdict", "orphaned",
-    "version", "review_count", "agree_count", "disagree_count", "reviews",
+    "version", "content_version", "review_count", "agree_count", "disagree_count", "reviews",
 )
-REVIEW_KEYS = ("id", "reviewer", "decision", "verdict", "correction", "comment", "created_at")
+REVIEW_KEYS = ("id", "reviewer", "decision", "verdict", "correction", "comment", "created_at", "content_version")
 
 #: JSON Lines as most tools name it (no type is registered; ndjson's is the common one).
 JSONL_TYPE = "application/x-ndjson"
@@ -369,10 +369,13 @@ def iter_claimreview(db, article_id=None, filters=None, base_url=DEFAULT_PUBLIC_
     (see claimreview.to_claim_review), in pieces, in constant memory.
 
     organisation: {"name", "url"}, the fact-checkers publishing the reviews
-    (default: Factcheck Annotator at ``base_url``). Filters as in iter_csv;
+    (default: Factcheck Annotator at ``base_url``). Filters as in iter_csv,
+    except that only accepted claims are published unless a status filter
+    asks for others (a fact-check goes out once a second person checked it);
     a kind filter other than "claim" leaves the array empty.
     """
     organisation = organisation or {"name": "Factcheck Annotator", "url": base_url}
+    filters = {"status": "accepted", **(filters or {})}
     with snapshot(db):
         scale = claimreview.rating_scale(verdicts(db))
         rows = (claimreview.to_claim_review(row, base_url, organisation, scale)

@@ -99,9 +99,19 @@ class ResolveConflictForm(FlaskForm):
                                validate_choice=False)  # resolve_conflict checks it against the scale
     note = TextAreaField("Note", validators=[Length(max=20_000)])
 
+    claim_versions = StringField(widget=HiddenInput(), validators=[
+        Optional(), Length(max=40_000), Regexp(r"^[0-9]{1,19}:[0-9]{1,19}(,[0-9]{1,19}:[0-9]{1,19})*$", message=_NO_CLAIMS),
+    ])
+
     def ids(self):
         """The claim ids, as a list of int."""
         return [int(i) for i in self.claim_ids.data.split(",")]
+
+    def versions(self):
+        """{claim id: the version the page showed}, or None when the form has none."""
+        if not self.claim_versions.data:
+            return None
+        return dict(tuple(int(n) for n in pair.split(":")) for pair in self.claim_versions.data.split(","))
 
 
 # Admin screens. Content rules (username characters, password length, slug and

@@ -36,7 +36,7 @@ WITH queue AS (
   JOIN articles ON articles.id = a.article_id
   WHERE a.deleted_at IS NULL AND a.author_id != :reviewer
     AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.annotation_id = a.id AND r.reviewer_id = :reviewer
-                    AND r.decision IN ('agree', 'disagree'))
+                    AND r.decision IN ('agree', 'disagree') AND r.content_version = a.content_version)
 )
 """
 
@@ -103,8 +103,9 @@ def review_queue(db, reviewer, filters, limit=QUEUE_LIMIT):
     """What ``reviewer`` (a user row) has still to review, filtered.
 
     The queue holds annotations that are not deleted, not the reviewer's own,
-    and that the reviewer has not yet agreed or disagreed with (a comment
-    alone leaves an annotation in the queue). ``filters`` comes from
+    and that the reviewer has not yet agreed or disagreed with as it stands (a
+    comment alone leaves an annotation in the queue, and so does an edit of it
+    after the review). ``filters`` comes from
     ``parse_filters``. Items are in document order, article by article, at
     most ``limit`` of them.
 

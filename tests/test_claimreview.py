@@ -20,10 +20,19 @@ def rich(db):
     return ids
 
 
-def reviews(session, path="/export.claimreview.json"):
+def reviews(session, path=None):
+    """{url: ClaimReview} of ``path``; by default of every claim, accepted
+    (the export's default) and open ones together."""
+    if path is None:
+        return {**reviews(session, "/export.claimreview.json"), **reviews(session, "/export.claimreview.json?status=open")}
     response = session.client.get(path)
     assert response.status_code == 200, response.get_data(as_text=True)
     return {r["url"]: r for r in json.loads(response.get_data(as_text=True))}
+
+
+def test_only_accepted_claims_are_published_unless_asked(alice, rich):
+    assert list(reviews(alice, "/export.claimreview.json")) == [f"{BASE}/annotations/{rich['claim']}"]
+    assert f"{BASE}/annotations/{rich['misleading']}" in reviews(alice, "/export.claimreview.json?status=open")
 
 
 def test_the_scale_has_ratings_from_the_migration(db):
@@ -76,7 +85,8 @@ def test_every_current_claim_and_nothing_else(alice, rich):
 
 def test_filters_narrow_it(alice, rich):
     assert list(reviews(alice, "/export.claimreview.json?status=accepted")) == [f"{BASE}/annotations/{rich['claim']}"]
-    assert reviews(alice, "/articles/2/export.claimreview.json").keys() == {f"{BASE}/annotations/{rich['emoji_claim']}"}
+    assert reviews(alice, "/articles/2/export.claimreview.json?status=open").keys() == {
+        f"{BASE}/annotations/{rich['emoji_claim']}"}
     response = alice.client.get("/export.claimreview.json?kind=correction")
     assert json.loads(response.get_data(as_text=True)) == []
 

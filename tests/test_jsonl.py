@@ -45,13 +45,14 @@ def test_a_claim_record_in_full(alice, rich):
         "verdict": "false", "correction_type": None, "correction": None, "rationale": "He said so on TV.",
         "sources": ["https://example.com/a", "https://example.com/b?x=1&y=2"], "author": "alice",
         "created_at": STAMP, "updated_at": STAMP, "status": "accepted", "status_note": "Checked.",
-        "final_verdict": "mostly-false", "orphaned": False, "version": 2,
+        "final_verdict": "mostly-false", "orphaned": False, "version": 2, "content_version": 1,
         "review_count": 2, "agree_count": 1, "disagree_count": 1,
         "reviews": [
-            {"id": rich["agree"], "reviewer": "bob", "decision": "agree", "verdict": None, "correction": None,
-             "comment": "", "created_at": STAMP},
+            {"id": rich["agree"], "reviewer": "bob", "decision": "agree", "verdict": "false", "correction": None,
+             "comment": "", "created_at": STAMP, "content_version": 1},
             {"id": rich["disagree"], "reviewer": "bob", "decision": "disagree", "verdict": "mostly-false",
-             "correction": None, "comment": "Only partly: see the transcript.", "created_at": STAMP},
+             "correction": None, "comment": "Only partly: see the transcript.", "created_at": STAMP,
+             "content_version": 1},
         ],
     }
 

@@ -105,7 +105,7 @@ def test_csv_counts_reviews_and_shows_the_final_verdict(alice, bob, editor, clai
 
     reviews = list(csv.DictReader(io.StringIO(alice.client.get("/articles/1/export-reviews.csv").get_data(as_text=True))))
     assert [(r["annotation_id"], r["reviewer"], r["decision"], r["verdict"]) for r in reviews] == [
-        (str(claim_id), "bob", "agree", ""), (str(claim_id), "erin", "disagree", "mixed"),
+        (str(claim_id), "bob", "agree", "false"), (str(claim_id), "erin", "disagree", "mixed"),
         (str(correction_id), "bob", "comment", "")]
     assert reviews[1]["comment"] == "'=cmd|' /C calc'!A0"  # neutralised
     assert list(reviews[0]) == ["review_id", "annotation_id", "reviewer", "decision", "verdict", "correction",

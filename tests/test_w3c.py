@@ -85,7 +85,10 @@ def test_reviews_are_replies_to_their_annotation(alice, rich):
     claim, typo = f"{BASE}/annotations/{rich['claim']}", f"{BASE}/annotations/{rich['typo']}"
     agree = found[f"{claim}/reviews/{rich['agree']}"]
     assert (agree["motivation"], agree["target"], agree["creator"]["name"]) == ("assessing", claim, "bob")
-    assert [b["value"] for b in agree["body"]] == ["agree"]
+    assert agree["body"] == [  # an agreement names the verdict agreed with
+        {"type": "TextualBody", "purpose": "assessing", "value": "agree", "format": "text/plain"},
+        {"type": "SpecificResource", "purpose": "classifying", "source": f"{BASE}/verdicts/false"},
+    ]
     disagree = found[f"{claim}/reviews/{rich['disagree']}"]
     assert disagree["body"] == [
         {"type": "TextualBody", "purpose": "assessing", "value": "disagree", "format": "text/plain"},

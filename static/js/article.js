@@ -303,7 +303,9 @@ function reviewForm(a, thread) {
   if (a.kind === 'claim') {
     const select = document.createElement('select');
     select.name = 'verdict';
-    select.append(...page.verdicts.map((v) => new Option(v.label, v.name)));
+    const prompt = new Option('Choose your verdict…', '', true, true);
+    prompt.disabled = true;
+    select.append(prompt, ...page.verdicts.filter((v) => v.name !== a.verdict).map((v) => new Option(v.label, v.name)));
     own.append(select);
   } else {
     const input = document.createElement('textarea');
@@ -324,7 +326,10 @@ function reviewForm(a, thread) {
     if (send.disabled) return;
     send.disabled = true;
     error.textContent = '';
-    const body = { decision: f.elements.decision.value, comment: f.elements.comment.value };
+    // The content this card shows is what is judged: the server refuses the
+    // review if the annotation was edited since.
+    const body = { decision: f.elements.decision.value, comment: f.elements.comment.value,
+      content_version: a.content_version };
     if (body.decision === 'disagree') {
       if (a.kind === 'claim') body.verdict = f.elements.verdict.value;
       else body.correction = f.elements.correction.value;
@@ -360,7 +365,9 @@ function statusForm(a) {
     e.preventDefault();
     error.textContent = '';
     try {
-      await api('POST', `/api/annotations/${a.id}/status`, { status: select.value, note: note.value });
+      const known = state.annotations.find((x) => x.id === a.id) || a;
+      await api('POST', `/api/annotations/${a.id}/status`,
+        { status: select.value, note: note.value, version: known.version });
       await refreshOne(a.id, f.closest('.annotation-card'));
       announce('Status set.');
     } catch (err) {

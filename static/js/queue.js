@@ -262,7 +262,7 @@ function closeFields() {
 async function send(decision) {
   const a = currentAnnotation();
   if (!a || state.busy) return;
-  const body = { decision };
+  const body = { decision, content_version: a.content_version };
   if (decision !== 'agree') body.comment = form.elements.comment.value;
   if (decision === 'disagree') {
     if (a.kind === 'claim') body.verdict = form.elements.verdict.value || null;

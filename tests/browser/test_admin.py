@@ -69,7 +69,7 @@ def test_admin_adds_a_user_changes_a_role_and_deactivates_someone(live_server, o
     bob.page.fill("#username", "bob")
     bob.page.fill("#password", PASSWORD)
     bob.page.click("main form button[type=submit]")
-    expect(bob.page.locator(".flash-error")).to_have_text("Wrong username or password.")
+    expect(bob.page.locator(".flash-error")).to_have_text("This account is deactivated; ask an admin to reactivate it.")
 
 
 def test_the_last_admin_is_told_why_they_cannot_step_down(live_server, open_page):

@@ -66,7 +66,7 @@ def test_a_reviewer_works_through_the_queue_with_the_keyboard(live_server, open_
     # a agrees at once and moves on; the list and the counts follow.
     keys.press("a")
     expect(page.locator("#queue-total")).to_have_text("3 to review")
-    assert reviews_by(live_server, "bob") == [(second, "agree", None, None, "")]
+    assert reviews_by(live_server, "bob") == [(second, "agree", "true", None, "")]  # the verdict agreed with
     assert list_ids(page) == [first, third, fourth]
     expect_current(page, third)
     expect(page.locator(".queue-filters select[name=kind] option[value=claim]")).to_have_text("Claim (2)")
@@ -84,12 +84,12 @@ def test_a_reviewer_works_through_the_queue_with_the_keyboard(live_server, open_
     reason = page.locator("#review-form textarea[name=comment]")
     expect(reason).to_be_focused()
     keys.press("Control+Enter")  # no reason yet: refused, shown inline, the verdict kept
-    expect(page.locator("#review-error")).to_have_text("Say why you disagree (comment).")
+    expect(page.locator("#review-error")).to_have_text("Say why you disagree: write your reason.")
     expect(page.locator("#review-error")).to_have_attribute("role", "alert")
     expect(verdict).to_have_value("true")
     keys.type("a plain statement, and just a fact: j k d")
     expect(reason).to_have_value("a plain statement, and just a fact: j k d")
-    assert reviews_by(live_server, "bob") == [(second, "agree", None, None, "")]  # no agree, no move
+    assert reviews_by(live_server, "bob") == [(second, "agree", "true", None, "")]  # no agree, no move
     expect_current(page, first)
     keys.press("Control+Enter")
     expect(page.locator("#queue-total")).to_have_text("2 to review")
