@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from annotator.articles import create_article, get_article
+from annotator.articles import create_article
 from annotator.auth import create_user
 from annotator.db import connect, init_db, now, transaction
 
@@ -28,20 +28,24 @@ FORMATS = ("csv", "jsonl", "w3c", "claimreview")
 
 
 def build(path, n):
-    """A database with one long article and ``n`` claims by two people, one
-    review on every tenth, inserted in bulk (the checks are not under test)."""
+    """A database with long articles (about 1 MB each) and ``n`` claims by two
+    people, one review on every tenth, inserted in bulk (the checks are not
+    under test)."""
     db = connect(path)
     init_db(db)
     authors = [create_user(db, name, "benchmark-password") for name in ("ana", "ben")]
-    text = "\n\n".join(" ".join(WORDS[(p + i) % len(WORDS)] for i in range(40)) for p in range(n // 80 + 10))
-    article = get_article(db, create_article(db, "Bench", text, "https://example.org/bench"))
+    text = "\n\n".join(" ".join(WORDS[(p + i) % len(WORDS)] for i in range(40)) for p in range(4_000))
     words = [m.span() for m in re.finditer(r"\S+", text)]
+    per_article = 2 * len(words)  # each author claims each word once
+    articles = [create_article(db, f"Bench {k + 1}", text, f"https://example.org/bench/{k + 1}")
+                for k in range(-(-n // per_article))]
     stamp = now()
 
     def annotations():
-        for i in range(n):  # each (author, words) once: one claim per span and author
+        for i in range(n):  # each (article, author, word) once: one claim per span and author
             s, e = words[i % len(words)]
-            yield {"article_id": article["id"], "author_id": authors[(i // len(words)) % 2], "kind": "claim",
+            yield {"article_id": articles[i // per_article], "author_id": authors[(i // len(words)) % 2],
+                   "kind": "claim",
                    "start": s, "end": e, "exact": text[s:e],
                    "prefix": text[max(0, s - 32):s], "suffix": text[e:e + 32], "verdict": "false",
                    "rationale": f"Checked against source {i}.", "sources": '["https://example.org/source"]',
