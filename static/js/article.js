@@ -3,12 +3,12 @@
 
 import { OffsetMap, rangeToSpan } from './offsets.js';
 import { renderHighlights, marksFor } from './highlight.js';
+import { apiClient } from './api.js';
 
 const page = JSON.parse(document.getElementById('page-data').textContent);
 const root = document.getElementById('article-text');
 const TEXT = root.textContent;
 const map = new OffsetMap(TEXT);
-let csrfToken = document.querySelector('meta[name="csrf-token"]').content;
 const verdicts = Object.fromEntries(page.verdicts.map((v) => [v.name, v]));
 const correctionTypes = Object.fromEntries(page.correction_types.map((c) => [c.name, c]));
 
@@ -40,39 +40,7 @@ const state = {
 
 // ---------- API ----------
 
-// A stale CSRF token (the user logged in again in another tab, say) is
-// renewed once and the request retried, so typed work is not lost.
-async function api(method, path, body, retried = false) {
-  const options = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin' };
-  if (method !== 'GET') options.headers['X-CSRFToken'] = csrfToken;
-  if (body !== undefined) {
-    options.headers['Content-Type'] = 'application/json';
-    options.body = JSON.stringify(body);
-  }
-  let response;
-  try {
-    response = await fetch(path, options);
-  } catch (e) {
-    throw new Error('The server cannot be reached. Check your connection; nothing was saved.');
-  }
-  if (response.status === 204) return null;
-  const data = await response.json().catch(() => null);
-  if (!response.ok) {
-    if (data && data.code === 'csrf' && !retried) {
-      const current = await api('GET', '/api/session');
-      if (current.username !== page.user.username) {
-        throw new Error(`You are now logged in as ${current.username} in another tab, so nothing was saved. `
-          + `Log in as ${page.user.username} there, then try again.`);
-      }
-      csrfToken = current.csrf_token;
-      return api(method, path, body, true);
-    }
-    const error = new Error((data && data.error) || `The server answered ${response.status}.`);
-    error.status = response.status;
-    throw error;
-  }
-  return data;
-}
+const api = apiClient(page.user.username);
 
 async function load() {
   state.annotations = await api('GET', `/api/articles/${page.article.id}/annotations`);
