@@ -150,9 +150,12 @@ def neutralize(value):
     """A cell value a spreadsheet shows as text: a leading ``'`` before a
     formula trigger (OWASP "CSV Injection"), and before a leading ``'`` too, so
     that ``restore`` undoes it exactly. Non-strings pass unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS + (ESCAPE,)):
+    if isinstance(value, str) and value and value[0] in _ESCAPED_FIRST:
         return ESCAPE + value
     return value
+
+
+_ESCAPED_FIRST = frozenset(FORMULA_TRIGGERS + (ESCAPE,))
 
 
 def restore(cell):
@@ -230,7 +233,8 @@ def _cells(values, columns):
 
 
 def iter_csv(db, article_id=None, filters=None, bom=False):
-    """Yield the annotations CSV (header first) a row at a time, in constant memory.
+    """Yield the annotations CSV (header first) in chunks of about CHUNK
+    characters, in constant memory.
 
     article_id: only that article's annotations when given, else all.
     filters: from ``parse_filters``. bom: start with a UTF-8 byte order mark.
@@ -243,6 +247,10 @@ def iter_reviews_csv(db, article_id=None, filters=None, bom=False):
     """Yield the reviews CSV, one review per row (REVIEW_COLUMNS), like
     iter_csv; the filters apply to the reviewed annotations."""
     return _stream(db, _REVIEWS, REVIEW_COLUMNS, lambda row: _cells(row, REVIEW_COLUMNS), article_id, filters, bom)
+
+
+#: About how many characters the streamed exports gather before they send them.
+CHUNK = 64 * 1024
 
 
 def _stream(db, query, columns, to_cells, article_id, filters, bom):
@@ -260,7 +268,9 @@ def _stream(db, query, columns, to_cells, article_id, filters, bom):
     where, params = where_clause(article_id, filters)
     for row in db.query(query.format(where=where), params):
         writer.writerow(to_cells(row))
-        yield flush()
+        if buffer.tell() >= CHUNK:
+            yield flush()
+    yield flush()
 
 
 def jsonl_record(row, reviews):
