@@ -42,8 +42,8 @@ def seed(app, article_id):
     """Add the people above (password PASSWORD; LONG_ADMIN is an admin, ARABIC
     an editor), the long verdict, and on article ``article_id``: overlapping
     claims with different verdicts (one conflict), right-to-left rationales,
-    reviews with right-to-left comments, and two annotations deleted by
-    LONG_ADMIN. Returns the annotation ids by name: "long" (LONG_REVIEWER's
+    reviews with right-to-left comments, the Arabic correction accepted, and
+    two annotations deleted by LONG_ADMIN. Returns the annotation ids by name: "long" (LONG_REVIEWER's
     claim), "hebrew", "arabic" (a correction), "override", "deleted-long",
     "deleted-hebrew"."""
     with app.app_context():
@@ -82,6 +82,7 @@ def seed(app, article_id):
             (LONG_REVIEWER, "hebrew", "comment", {"comment": "y" * 150}),
         ):
             review.add_review(db, made[on], users[who], {"decision": decision, **extra})
+        review.set_status(db, made["arabic"], users[LONG_ADMIN], {"status": "accepted"})  # into the corrected text
         for key, who, quote in (("deleted-long", LONG_REVIEWER, "Venezuela"), ("deleted-hebrew", HEBREW, "Guaido")):
             made[key] = annotate(who, quote, rationale=HEBREW_RATIONALE)
             annotations.delete_annotation(db, made[key], users[LONG_ADMIN]["id"])
