@@ -171,7 +171,8 @@ def test_article_dashboard_draws_named_charts_with_the_figures(scene, bob):
     assert "".join(bars["false"].find("text[@class='bar-value']").itertext()) == "2 50%"
 
     assert "Accepted <strong>1</strong>" in html and "Open <strong>3</strong>" in html
-    assert re.search(r"alice · bob</td><td class=\"num\">3</td>\s*<td class=\"num\">0\.57</td>\s*<td>moderate", html)
+    assert re.search(r'>alice</span> <span class="pair-with">· <span [^>]*>bob</span></span></span></td>'
+                     r'<td class="num">3</td>\s*<td class="num">0\.57</td>\s*<td>moderate', html)
     corrections = chart(html, "correction-chart")
     assert "Correction types (2 corrections): Typo 1, Spelling 0, Grammar 1" in corrections.get("aria-label")
     assert 'href="/articles/1/deleted">Deleted annotations (1)' in html
