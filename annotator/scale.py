@@ -8,6 +8,7 @@ measures distances in that order. ``annotations.verdicts(db)`` reads it.
 """
 
 import re
+import unicodedata
 
 from .annotations import verdicts
 from .db import transaction
@@ -127,9 +128,11 @@ def _count(n, noun):
 
 
 def _check_label(label):
-    label = " ".join((label or "").split())
-    if not label or len(label) > MAX_LABEL or find_control(label):
-        raise BadRequest(f"A verdict's label is 1 to {MAX_LABEL} characters, without control characters.")
+    label = unicodedata.normalize("NFC", " ".join((label or "").split()))
+    if (not label or len(label) > MAX_LABEL or find_control(label)
+            or any(unicodedata.category(c) == "Cf" for c in label)):
+        raise BadRequest(f"A verdict's label is 1 to {MAX_LABEL} characters, without control or invisible "
+                         "formatting characters.")
     return label
 
 

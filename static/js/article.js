@@ -145,7 +145,9 @@ function card(a) {
     head.append(el('span', 'badge correction', (correctionTypes[a.correction_type] || { label: a.correction_type }).label));
   }
   const mine = a.author_id === page.user.id;
-  head.append(el('span', 'author', mine ? `${a.author} (you)` : a.author));
+  const author = el('span', 'author', mine ? `${a.author} (you)` : a.author);
+  author.title = a.author; // a long name is cut short with "…"
+  head.append(author);
   const time = el('time', 'when', localTime(a.updated_at));
   time.dateTime = a.updated_at;
   time.title = `Created ${localTime(a.created_at)}, updated ${localTime(a.updated_at)} (your time; stored as UTC)`;

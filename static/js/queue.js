@@ -119,7 +119,9 @@ function listItem(a) {
   button.type = 'button';
   button.dataset.id = a.id;
   const head = el('span', 'queue-item-head');
-  head.append(badge(a), el('span', 'author', a.author), el('span', 'ref', `#${a.id}`));
+  const author = el('span', 'author', a.author);
+  author.title = a.author; // a long name is cut short with "…"
+  head.append(badge(a), author, el('span', 'ref', `#${a.id}`));
   button.append(head, el('span', 'queue-item-quote', a.exact), el('span', 'queue-item-article', a.article_title));
   button.addEventListener('click', () => select(a.id));
   li.append(button);
