@@ -4,7 +4,8 @@
 /**
  * A function api(method, path, body) -> Promise of the parsed JSON (null for
  * 204) for the logged-in `username`. Throws an Error whose message a person
- * can act on, with `.status` set when the server answered.
+ * can act on: `.offline` true when no answer came at all (network down, server
+ * stopped), else `.status` and `.data` (the server's JSON body, or null).
  */
 export function apiClient(username) {
   let csrfToken = document.querySelector('meta[name="csrf-token"]').content;
@@ -22,7 +23,9 @@ export function apiClient(username) {
     try {
       response = await fetch(path, options);
     } catch (e) {
-      throw new Error('The server cannot be reached. Check your connection; nothing was saved.');
+      const offline = new Error('The server cannot be reached. Check your connection; nothing was saved.');
+      offline.offline = true;
+      throw offline;
     }
     if (response.status === 204) return null;
     const data = await response.json().catch(() => null);
@@ -38,6 +41,7 @@ export function apiClient(username) {
       }
       const error = new Error((data && data.error) || `The server answered ${response.status}.`);
       error.status = response.status;
+      error.data = data;
       throw error;
     }
     return data;

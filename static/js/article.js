@@ -4,6 +4,9 @@
 import { OffsetMap, rangeToSpan } from './offsets.js';
 import { renderHighlights, marksFor } from './highlight.js';
 import { apiClient } from './api.js';
+import { draftStore, newClientUuid } from './drafts.js';
+import { retryDelay, isTransient } from './retry.js';
+import { differences } from './conflict.js';
 
 const page = JSON.parse(document.getElementById('page-data').textContent);
 const root = document.getElementById('article-text');
@@ -27,6 +30,9 @@ const reattachBanner = document.getElementById('reattach-banner');
 const reattachError = document.getElementById('reattach-error');
 const staleNote = document.getElementById('stale-note');
 const undoNote = document.getElementById('undo-note');
+const restoredNote = document.getElementById('restored-note');
+const retryNote = document.getElementById('save-retry');
+const conflictBox = document.getElementById('conflict');
 
 const state = {
   annotations: [],
@@ -36,7 +42,15 @@ const state = {
   dirty: false, // the editor holds typing that is not saved
   returnFocus: null, // where the focus goes back to when the editor closes
   reattachId: null, // the orphan waiting for a selection of its new words
+  clientUuid: null, // names a new annotation in its create, so a retried save cannot make two
+  baseVersion: null, // the version an edit started from: saving over a newer one is a conflict
+  conflict: null, // the server's copy that a save ran into (409), while the conflict view shows
 };
+
+// Typed work also lives in localStorage until it is saved or cancelled.
+const drafts = draftStore(page.article.id, page.user.id);
+// The automatic retries of a save that got no answer (or a 5xx).
+const retry = { timer: null, attempt: 0, inFlight: false };
 
 // ---------- API ----------
 
@@ -102,7 +116,7 @@ function drawHighlights(shown = visible()) {
     end: map.toUnits(a.end),
     colour: a.kind === 'claim' ? (verdicts[a.verdict] || {}).colour || '#888' : null,
   }));
-  if (state.draft && state.editingId === null) {
+  if (state.draft && state.editingId === null && !state.draft.stale) {
     spans.push({ id: 0, kind: 'draft', start: map.toUnits(state.draft.start), end: map.toUnits(state.draft.end) });
   }
   renderHighlights(root, TEXT, spans);
@@ -420,6 +434,7 @@ function newSelection(span, focus) {
     state.draft = span;
     document.getElementById('editor-quote').textContent = span.exact;
     drawHighlights();
+    rememberDraft();
     return;
   }
   openEditor(null, span, { focus });
@@ -480,9 +495,14 @@ function openEditor(annotation, span = null, { focus = true } = {}) {
   if (editor.hidden) state.returnFocus = document.activeElement;
   state.editingId = annotation ? annotation.id : null;
   state.draft = annotation ? { start: annotation.start, end: annotation.end, exact: annotation.exact } : span;
+  state.clientUuid = annotation ? null : newClientUuid();
+  state.baseVersion = annotation ? annotation.version : null;
   form.reset();
   state.dirty = false;
   editorError.textContent = '';
+  stopRetrying();
+  hideConflict();
+  restoredNote.hidden = true;
   document.getElementById('editor-title').textContent = annotation ? 'Edit annotation' : 'New annotation';
   document.getElementById('editor-quote').textContent = state.draft.exact;
   if (annotation) {
@@ -500,12 +520,19 @@ function openEditor(annotation, span = null, { focus = true } = {}) {
   if (focus) (annotation ? form.elements.rationale : form.elements.verdict).focus({ preventScroll: true });
 }
 
+// Closing is saving or giving up on what was typed: the stored draft goes too.
 function closeEditor() {
   const wasOpen = !editor.hidden;
   editor.hidden = true;
   state.draft = null;
   state.editingId = null;
+  state.clientUuid = null;
+  state.baseVersion = null;
   state.dirty = false;
+  stopRetrying();
+  hideConflict();
+  restoredNote.hidden = true;
+  drafts.clear();
   if (wasOpen) drawHighlights();
   if (wasOpen && state.returnFocus && state.returnFocus.isConnected) state.returnFocus.focus({ preventScroll: true });
 }
@@ -526,29 +553,89 @@ function formPayload() {
   return payload;
 }
 
+// The form as typed (sources as the raw text): what a draft stores.
+function formValues() {
+  const f = form.elements;
+  return { kind: f.kind.value, verdict: f.verdict.value, correction_type: f.correction_type.value,
+    correction: f.correction.value, rationale: f.rationale.value, sources: f.sources.value };
+}
+
+function fillForm(values) {
+  const f = form.elements;
+  setKind(values.kind === 'correction' ? 'correction' : 'claim'); // first: it may fill in the correction
+  f.verdict.value = values.verdict || '';
+  if (values.correction_type) f.correction_type.value = values.correction_type;
+  f.correction.value = values.correction ?? '';
+  f.rationale.value = values.rationale || '';
+  f.sources.value = Array.isArray(values.sources) ? values.sources.join('\n') : values.sources || '';
+}
+
+/** Store the open editor's work in localStorage; false if the browser refused. */
+function rememberDraft() {
+  if (editor.hidden || !state.draft) return true;
+  const { start, end, exact } = state.draft;
+  return drafts.save({
+    // A span restored on another text is not trusted again until re-selected.
+    revision: state.draft.stale ? null : page.article.revision,
+    span: { start, end, exact },
+    fields: formValues(),
+    client_uuid: state.clientUuid,
+    editing_id: state.editingId,
+    version: state.baseVersion,
+  });
+}
+
+// Reopening the page brings back what was being typed, on its words if the
+// text is still the revision it was typed on.
+function restoreDraft() {
+  const saved = drafts.load();
+  if (!saved || !editor.hidden) return;
+  const editing = saved.editing_id === null ? null : state.annotations.find((a) => a.id === saved.editing_id);
+  const sameText = saved.revision === page.article.revision;
+  let note = 'Restored what you were typing.';
+  if (editing) {
+    openEditor(editing, null, { focus: false });
+    state.baseVersion = saved.version; // a save made elsewhere since is a conflict, not overwritten
+  } else {
+    openEditor(null, { ...saved.span, stale: !sameText }, { focus: false });
+    if (saved.editing_id === null && sameText) state.clientUuid = saved.client_uuid || state.clientUuid;
+    if (saved.editing_id !== null) note += ' The annotation you were editing is gone; saving makes a new one.';
+    else if (!sameText) note += ' The article’s text was edited since: select the words again, then Save.';
+  }
+  fillForm(saved.fields);
+  state.dirty = true;
+  drawHighlights();
+  rememberDraft();
+  restoredNote.textContent = note;
+  restoredNote.hidden = false;
+}
+
 async function save(event) {
   event.preventDefault();
-  const button = form.querySelector('button[type="submit"]');
-  if (button.disabled) return;
   if (form.elements.kind.value === 'claim' && !form.elements.verdict.value) {
     editorError.textContent = 'Choose a verdict.';
     form.elements.verdict.focus();
     return;
   }
+  if (state.draft.stale) {
+    editorError.textContent = 'The article’s text was edited since you typed this: select the words again, then Save.';
+    return;
+  }
+  await attemptSave();
+}
+
+// One try at saving the editor's content: from Save, Retry now, Keep mine or
+// the retry timer. Never two at once, so a double click sends one request.
+async function attemptSave() {
+  const button = form.querySelector('button[type="submit"]');
+  if (retry.inFlight) return;
+  retry.inFlight = true;
   button.disabled = true;
+  clearTimeout(retry.timer);
   editorError.textContent = '';
+  if (!retryNote.hidden) document.getElementById('save-retry-when').textContent = 'retrying…';
   try {
-    let saved;
-    if (state.editingId !== null) {
-      const { version } = state.annotations.find((a) => a.id === state.editingId);
-      saved = await api('PATCH', `/api/annotations/${state.editingId}`, { ...formPayload(), version });
-      state.annotations = state.annotations.map((a) => (a.id === saved.id ? saved : a));
-    } else {
-      saved = await api('POST', `/api/articles/${page.article.id}/annotations`,
-        { ...state.draft, ...formPayload(), revision: page.article.revision });
-      state.annotations.push(saved);
-      state.annotations.sort((x, y) => x.start - y.start || x.end - y.end || x.id - y.id);
-    }
+    const saved = await sendAnnotation();
     closeEditor();
     window.getSelection().removeAllRanges();
     if (!visible().some((a) => a.id === saved.id)) filter.value = 'all';
@@ -556,11 +643,136 @@ async function save(event) {
     select(saved.id, { scrollList: true });
     announce(`Saved ${saved.kind}.`);
   } catch (e) {
-    editorError.textContent = e.message;
-    await refreshAfter(e);
+    await saveFailed(e);
   } finally {
+    retry.inFlight = false;
     button.disabled = false;
   }
+}
+
+async function sendAnnotation() {
+  let saved;
+  if (state.editingId !== null) {
+    saved = await api('PATCH', `/api/annotations/${state.editingId}`, { ...formPayload(), version: state.baseVersion });
+    state.annotations = state.annotations.map((a) => (a.id === saved.id ? saved : a));
+  } else {
+    const { start, end, exact } = state.draft;
+    saved = await api('POST', `/api/articles/${page.article.id}/annotations`,
+      { start, end, exact, ...formPayload(), revision: page.article.revision, client_uuid: state.clientUuid });
+    // A retry the server had already stored answers with that annotation: list it once.
+    state.annotations = state.annotations.filter((a) => a.id !== saved.id);
+    state.annotations.push(saved);
+    state.annotations.sort((x, y) => x.start - y.start || x.end - y.end || x.id - y.id);
+  }
+  return saved;
+}
+
+async function saveFailed(e) {
+  if (editor.hidden) return; // cancelled while the request was out
+  rememberDraft();
+  if (isTransient(e)) {
+    scheduleRetry();
+    return;
+  }
+  stopRetrying();
+  if (e.status === 401) {
+    editorError.textContent = 'You were logged out; log in in another tab, then press Save. What you typed is kept.';
+    return;
+  }
+  if (e.status === 409 && state.editingId !== null && await showConflict(e)) return;
+  editorError.textContent = e.message;
+  await refreshAfter(e);
+}
+
+function scheduleRetry() {
+  const seconds = retryDelay(retry.attempt);
+  retry.attempt += 1;
+  document.getElementById('save-retry-when').textContent = `retrying in ${seconds} s…`;
+  retryNote.hidden = false;
+  retry.timer = setTimeout(attemptSave, seconds * 1000);
+}
+
+function stopRetrying() {
+  clearTimeout(retry.timer);
+  retry.timer = null;
+  retry.attempt = 0;
+  retryNote.hidden = true;
+}
+
+// ---------- Conflicts: someone saved this annotation meanwhile ----------
+
+function labelOf(field, value) {
+  if (field === 'verdict') return (verdicts[value] || { label: value }).label;
+  if (field === 'correction_type') return (correctionTypes[value] || { label: value }).label;
+  if (field === 'kind') return value === 'claim' ? 'Claim' : 'Correction';
+  return value;
+}
+
+// Who made the newest change, from the annotation's history.
+async function changedBy(id) {
+  try {
+    const events = await api('GET', `/api/annotations/${id}/history`);
+    const last = events[events.length - 1];
+    if (!last || !last.user) return 'someone else';
+    return last.user === page.user.username ? 'you in another tab' : last.user;
+  } catch (e) {
+    return 'someone else';
+  }
+}
+
+/** Show the conflict view for a 409 on an edit; false if the 409 was not
+ * about a newer version (a duplicate span, say), so its message is shown. */
+async function showConflict(error) {
+  let current = error.data && error.data.current;
+  try {
+    if (!current) current = await api('GET', `/api/annotations/${state.editingId}`);
+  } catch (e) {
+    return false;
+  }
+  if (current.id !== state.editingId || current.version === state.baseVersion) return false;
+  state.conflict = current;
+  state.annotations = state.annotations.map((a) => (a.id === current.id ? current : a));
+  render();
+  document.getElementById('conflict-title').textContent = `Changed by ${await changedBy(current.id)} meanwhile`;
+  const rows = differences(formPayload(), current, labelOf);
+  const body = document.getElementById('conflict-rows');
+  body.replaceChildren(...(rows.length ? rows : [{ label: 'All fields', theirs: 'the same as yours', mine: '' }])
+    .map((row) => {
+      const tr = el('tr');
+      tr.append(el('th', '', row.label), el('td', 'theirs', row.theirs), el('td', 'mine', row.mine));
+      tr.firstChild.scope = 'row';
+      return tr;
+    }));
+  conflictBox.hidden = false;
+  conflictBox.scrollIntoView({ block: 'nearest' });
+  return true;
+}
+
+function hideConflict() {
+  state.conflict = null;
+  conflictBox.hidden = true;
+}
+
+// Overwrite deliberately: the save now builds on the version that is there.
+function keepMine() {
+  if (!state.conflict) return;
+  state.baseVersion = state.conflict.version;
+  hideConflict();
+  rememberDraft();
+  attemptSave();
+}
+
+function takeTheirs() {
+  const theirs = state.conflict;
+  if (!theirs) return;
+  state.baseVersion = theirs.version;
+  state.draft = { start: theirs.start, end: theirs.end, exact: theirs.exact };
+  document.getElementById('editor-quote').textContent = theirs.exact;
+  form.reset();
+  fillForm(theirs);
+  hideConflict();
+  rememberDraft();
+  announce('Their version is in the form now.');
 }
 
 function confirmDelete(item, a) {
@@ -641,12 +853,17 @@ document.addEventListener('keyup', (e) => {
 filter.addEventListener('change', render);
 form.addEventListener('submit', save);
 for (const radio of form.elements.kind) radio.addEventListener('change', () => setKind(form.elements.kind.value));
-form.addEventListener('input', () => { state.dirty = true; });
+form.addEventListener('input', () => { state.dirty = true; rememberDraft(); });
 document.getElementById('editor-cancel').addEventListener('click', closeEditor);
+document.getElementById('save-retry-now').addEventListener('click', attemptSave);
+document.getElementById('conflict-keep').addEventListener('click', keepMine);
+document.getElementById('conflict-take').addEventListener('click', takeTheirs);
 document.getElementById('reattach-cancel').addEventListener('click', stopReattach);
 // Escape closes an untouched editor; typed work needs the Cancel button.
 document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && !editor.hidden && !state.dirty) closeEditor(); });
-window.addEventListener('beforeunload', (e) => { if (!editor.hidden && state.dirty) e.preventDefault(); });
+// Typed work is in localStorage and comes back on reopening; ask before
+// leaving only when the browser would not store it.
+window.addEventListener('beforeunload', (e) => { if (!editor.hidden && state.dirty && !rememberDraft()) e.preventDefault(); });
 
 // A link such as /articles/1#annotation-7 (from the review queue or a history
 // page) opens the page on that annotation.
@@ -657,4 +874,4 @@ function selectFromHash() {
 }
 window.addEventListener('hashchange', selectFromHash);
 
-load().then(selectFromHash).catch((e) => announce(`Could not load the annotations: ${e.message}`));
+load().then(restoreDraft).then(selectFromHash).catch((e) => announce(`Could not load the annotations: ${e.message}`));

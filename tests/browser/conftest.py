@@ -9,6 +9,7 @@ used.
 
 import os
 import re
+import socket
 import threading
 from pathlib import Path
 
@@ -47,15 +48,59 @@ def utf16_len(s):
 # ---------------------------------------------------------------- live server
 
 
+class _Serving:
+    """The app served by werkzeug in a thread on 127.0.0.1, which can be
+    stopped (listening socket and open keep-alive connections closed, as when
+    the process dies) and started again on the same port."""
+
+    def __init__(self, app, port=0):
+        self.app = app
+        self.server = make_server("127.0.0.1", port, app, threaded=True)
+        self.port = self.server.server_port
+        self.connections = set()
+        accept = self.server.get_request
+
+        def get_request():  # noted, so that stop() can cut them
+            connection, address = accept()
+            self.connections.add(connection)
+            return connection, address
+
+        self.server.get_request = get_request
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name="live-server", daemon=True
+        )
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+        self.server.server_close()
+        for connection in self.connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed by its handler
+        self.connections.clear()
+
+
 class LiveServer:
     """The running app: its URL, seeded ids, and direct access to its database."""
 
-    def __init__(self, app, url, users, demo_id, emoji_id):
+    def __init__(self, app, url, users, demo_id, emoji_id, serving=None):
         self.app = app
         self.url = url
         self.users = users  # username -> id
         self.demo_id = demo_id
         self.emoji_id = emoji_id
+        self.serving = serving
+
+    def stop(self):
+        """Stop serving, mid-test: requests now fail as with a server that is down."""
+        self.serving.stop()
+
+    def start(self):
+        """Serve again on the same port (and URL) after stop()."""
+        self.serving = _Serving(self.app, self.serving.port)
 
     def db(self):
         """A connection of the test's own (close it when done)."""
@@ -114,15 +159,12 @@ def live_server(app):
     demo_id = next(db["articles"].rows_where("title = ?", [DEMO_TITLE]))["id"]
     emoji_id = next(db["articles"].rows_where("title = 'Emoji'"))["id"]
     db.close()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="live-server", daemon=True)
-    thread.start()
+    serving = _Serving(app)
+    live = LiveServer(app, f"http://127.0.0.1:{serving.port}", users, demo_id, emoji_id, serving)
     try:
-        yield LiveServer(app, f"http://127.0.0.1:{server.server_port}", users, demo_id, emoji_id)
+        yield live
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+        live.serving.stop()
 
 
 # ---------------------------------------------------------------- browser

@@ -65,7 +65,7 @@ def test_stale_tab_cannot_overwrite_a_newer_save(live_server, open_page):
     first.save()
     second.form.locator("select[name=verdict]").select_option("false")
     second.save_button.click()
-    expect(second.page.locator("#editor-error")).to_contain_text("changed elsewhere")
+    expect(second.page.locator("#conflict")).to_contain_text("meanwhile")
     [stored] = first.api_annotations()
     assert (stored["verdict"], stored["rationale"]) == ("true", "Confirmed by the speech video.")
 
@@ -80,7 +80,7 @@ def test_save_after_logging_out_elsewhere_keeps_the_work(live_server, open_page)
     other_tab.goto(live_server.url + "/")
     other_tab.click("header form button[type=submit]")  # Log out
     alice.save_button.click()
-    expect(alice.page.locator("#editor-error")).to_contain_text("You are logged out")
+    expect(alice.page.locator("#editor-error")).to_contain_text("You were logged out; log in in another tab, then press Save")
     expect(alice.form.locator("textarea[name=rationale]")).to_have_value("Important note")
     other_tab.goto(live_server.url + "/login")
     other_tab.fill("#username", "alice")
