@@ -8,6 +8,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from annotator.articles import edit_text, get_article
+from annotator.db import get_db
+
 QUOTE = "gave 72 hours for diplomats to leave the country"
 #: Long enough for the page's own backoff (2 s, then 5 s) to reach a restarted server.
 RETRY_WAIT_MS = 20_000
@@ -213,3 +216,51 @@ def test_conflict_take_theirs_loads_their_version(live_server, open_page):
     second.save()
     [stored] = live_server.stored(live_server.demo_id)
     assert (stored["verdict"], stored["rationale"]) == ("true", "From the first tab. Also the decree.")
+
+
+def test_a_server_error_is_retried_too(live_server, open_page):
+    alice = open_page("alice", live_server.demo_id)
+    failures = []
+
+    def fail_once(route):
+        if route.request.method == "POST" and not failures:
+            failures.append(route.request.url)
+            route.fulfill(status=503, content_type="application/json", body='{"error": "Restarting."}')
+        else:
+            route.continue_()
+
+    alice.page.route("**/api/articles/*/annotations", fail_once)
+    alice.select_text("no fiends")
+    alice.form.locator("select[name=verdict]").select_option("false")
+    alice.save_button.click()
+    expect(alice.page.locator("#save-retry")).to_contain_text("Not saved yet — retrying")
+    alice.page.get_by_role("button", name="Retry now").click()
+    expect(alice.editor).to_be_hidden()
+    assert len(failures) == 1 and len(live_server.stored(live_server.demo_id)) == 1
+
+
+def test_a_draft_on_an_edited_text_asks_for_the_words_again(live_server, open_page):
+    alice = open_page("alice", live_server.demo_id)
+    alice.select_text("no fiends")
+    alice.form.locator("select[name=verdict]").select_option("false")
+    type_into(rationale(alice), "Typed before the edit.")
+    text = live_server.text(live_server.demo_id)
+    live_server.add_user("erin", role="editor")
+    with live_server.app.app_context():
+        db = get_db()
+        user = next(db["users"].rows_where("username = 'erin'"))
+        edit_text(db, get_article(db, live_server.demo_id), "A new first line.\n\n" + text, user)
+
+    alice.reload()
+    expect(alice.page.locator("#restored-note")).to_contain_text("select the words again")
+    expect(rationale(alice)).to_have_value("Typed before the edit.")
+    alice.expect_draft(None)  # the old offsets would point at other words
+    alice.save_button.click()
+    expect(alice.page.locator("#editor-error")).to_contain_text("select the words again")
+    assert live_server.stored(live_server.demo_id) == []
+    start, end = alice.find("no fiends")
+    assert alice.drag_select(start, end) == "no fiends"
+    alice.expect_draft("no fiends")
+    alice.save()
+    [saved] = live_server.stored(live_server.demo_id)
+    assert (saved["exact"], saved["rationale"], saved["revision"]) == ("no fiends", "Typed before the edit.", 2)
