@@ -6,6 +6,7 @@ Run ``flask --app annotator demo`` for a server with the demo article loaded.
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -44,6 +45,12 @@ def create_app(test_config=None):
         MAX_FORM_MEMORY_SIZE=4 * 1024 * 1024,  # a pasted article may be as long as an uploaded one
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SECURE=False,  # turn on when served over HTTPS only
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),  # since the last request; or seconds
+        # Failed logins allowed per username, and per client address, within the window (seconds).
+        LOGIN_LIMIT_PER_ACCOUNT=5,
+        LOGIN_LIMIT_PER_ADDRESS=20,
+        LOGIN_LIMIT_WINDOW=15 * 60,
         WTF_CSRF_TIME_LIMIT=None,
         IMPORT_ALLOW_PRIVATE=False,  # True lets URL imports reach internal addresses
         # Where the site is published, e.g. "https://factcheck.example.org": the
@@ -62,6 +69,7 @@ def create_app(test_config=None):
         app.config.from_mapping(test_config)
     # from_prefixed_env keeps "no", "off" or "False" as (true) strings.
     app.config["IMPORT_ALLOW_PRIVATE"] = _flag(app.config["IMPORT_ALLOW_PRIVATE"])
+    app.config["SESSION_COOKIE_SECURE"] = _flag(app.config["SESSION_COOKIE_SECURE"])
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))

@@ -1,13 +1,17 @@
 """Users, logging in and out, and the guard every other view sits behind."""
 
 import functools
+import math
+import secrets
 import unicodedata
 from urllib.parse import urlsplit
 
 import click
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask import (Blueprint, current_app, flash, g, make_response, redirect, render_template, request, session,
+                   url_for)
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import login_limits
 from .cli import command
 from .db import ROLES, get_db, now, transaction
 from .errors import LOGGED_OUT, AppError, BadRequest, Conflict, NotFound
@@ -155,18 +159,33 @@ def _keep_an_admin(db, user):
 
 def authenticate(db, username, password, include_inactive=False):
     """The active user row for these credentials, or None; with
-    include_inactive, a deactivated one's too (to tell them so)."""
+    include_inactive, a deactivated one's too (to tell them so).
+
+    An unknown username costs one password check too (against a hash of
+    nothing), so the answer's timing does not tell which names exist."""
     name = unicodedata.normalize("NFC", username.strip())
     rows = list(db["users"].rows_where("username = ?" + ("" if include_inactive else " AND active = 1"), [name]))
-    if rows and check_password_hash(rows[0]["password_hash"], password):
+    if not rows:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if check_password_hash(rows[0]["password_hash"], password):
         return rows[0]
     return None
 
 
+@functools.cache
+def _dummy_hash():
+    """A hash made with the same (default) method as real ones, so checking
+    against it takes as long."""
+    return generate_password_hash(secrets.token_hex(16))
+
+
 def log_in(user):
-    """Start a session for ``user`` (a row). It lasts until logout, or until a
-    password reset or deactivation bumps the user's ``session_version``."""
+    """Start a session for ``user`` (a row). It lasts PERMANENT_SESSION_LIFETIME
+    after the last request, until logout, or until a password reset or
+    deactivation bumps the user's ``session_version``."""
     session.clear()
+    session.permanent = True
     session["user_id"] = user["id"]
     session["session_version"] = user["session_version"]
 
@@ -216,15 +235,32 @@ def login():
         return redirect(url_for("articles.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(get_db(), form.username.data, form.password.data, include_inactive=True)
+        db, limits, address = get_db(), login_limits.limits_of(current_app.config), request.remote_addr or ""
+        wait = login_limits.retry_after(db, form.username.data, address, limits)
+        if wait:
+            return _too_many_logins(form, wait)
+        user = authenticate(db, form.username.data, form.password.data, include_inactive=True)
         if user and user["active"]:
+            login_limits.forgive(db, form.username.data)
             log_in(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("articles.index"))
+        if user is None:
+            login_limits.record_failure(db, form.username.data, address, limits["window"])
         # Only someone who knows the password learns that the account exists.
         flash("This account is deactivated; ask an admin to reactivate it." if user
               else "Wrong username or password.", "error")
     status = 401 if request.method == "POST" else 200
     return render_template("login.html", form=form), status
+
+
+def _too_many_logins(form, wait):
+    """429 with Retry-After (seconds) and the login form, saying how long to wait."""
+    minutes = math.ceil(wait / 60)
+    flash(f"Too many failed logins. Wait {minutes} minute{'s' if minutes != 1 else ''}, then try again "
+          "(or ask an admin to set you a new password).", "error")
+    response = make_response(render_template("login.html", form=form), 429)
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 @bp.route("/logout", methods=["POST"])

@@ -270,6 +270,27 @@ def m009_content_versions(db):
     db.execute("ALTER TABLE reviews ADD COLUMN content_version INTEGER NOT NULL DEFAULT 1")
 
 
+LOGIN_ATTEMPTS = """
+CREATE TABLE login_attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL,
+    address TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX login_attempts_by_account ON login_attempts (account, at);
+CREATE INDEX login_attempts_by_address ON login_attempts (address, at)
+"""
+
+
+@migrations()
+def m010_login_attempts(db):
+    """Failed logins (the name tried, casefolded; the client address; Unix
+    seconds), kept in the database so that the rate limit holds across
+    threads, processes and restarts."""
+    for statement in LOGIN_ATTEMPTS.split(";"):
+        db.execute(statement)
+
+
 def connect(path):
     """Open the database at ``path`` (str or Path) with our pragmas; a Database.
 

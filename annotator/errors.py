@@ -67,7 +67,9 @@ def handle_csrf_error(error):
     ``"code": "csrf"`` so the page can fetch a fresh token and retry once;
     when the session has ended, it is a 401 saying so."""
     if not wants_json():
-        return render_error(400, f"{error.description} Reload the page and try again.")
+        # Back (not reload) brings the form again with what was typed in it.
+        return render_error(400, "Your form expired; go back and send it again. "
+                                 "(If it still fails, reload that page first.)")
     if session.get("user_id") is None:
         return jsonify(error=LOGGED_OUT, code="logged_out"), 401
     return jsonify(error=f"{error.description} Reload the page and try again.", code="csrf"), 400

@@ -41,6 +41,7 @@ from lxml import html as lxml_html
 from markdown_it import MarkdownIt
 
 from .errors import BadRequest
+from .sanitize import plain_text
 from .text import canonicalize
 from .urls import is_http_url
 
@@ -216,6 +217,8 @@ def _import(data, media_type, declared_charset, url, max_bytes, what):
 
     if media_type == "text/html":
         body, title, found_url, author, published = _html_article(text)
+        # A page's <title> and meta tags may hold markup ("<b>Hi</b>"); we keep plain text.
+        title, author = plain_text(title), plain_text(author)
         url = found_url or url
     else:
         control = _CONTROL.search(text)
