@@ -17,6 +17,7 @@ import io
 import json
 import re
 import secrets
+import sqlite3
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote
@@ -24,8 +25,8 @@ from urllib.parse import unquote
 import click
 from flask import Blueprint, g, render_template
 
-from .anchoring import ORPHANED, locate
-from .annotations import clean, get_annotation, record, verdicts
+from .anchoring import FUZZY, ORPHANED, locate
+from .annotations import check_text, clean, get_annotation, record, verdicts
 from .articles import get_article
 from .auth import create_user, is_editor, login_required, set_active
 from .cli import command
@@ -80,6 +81,8 @@ def _read_csv(text):
         if None in row or any(value is None for value in row.values()):
             raise BadRequest(f"Row {number} has a different number of cells than the header.")
         cell = {name: restore(value) for name, value in row.items() if name in COLUMNS}
+        for name in ("kind", "verdict", "correction_type", "status", "final_verdict"):
+            cell[name] = cell.get(name, "").lower()  # a spreadsheet may have made "false" FALSE
         verdict = cell.get("verdict") or None
         final = cell.get("final_verdict") or None
         if final == verdict and cell.get("status") == "accepted":
@@ -107,8 +110,8 @@ def _read_jsonl(text):
             continue
         try:
             item = json.loads(line)
-        except ValueError as e:
-            raise BadRequest(f"Line {number} is not JSON: {e}.")
+        except (ValueError, RecursionError) as e:
+            raise BadRequest(f"Line {number} is not JSON: {e or 'nested too deeply'}.")
         if not isinstance(item, dict):
             raise BadRequest(f"Line {number} is not a JSON object.")
         reviews = item.get("reviews") or []
@@ -127,8 +130,8 @@ def _read_w3c(text):
     one Annotation, as our W3C export writes them (see ``w3c``)."""
     try:
         data = json.loads(text)
-    except ValueError as e:
-        raise BadRequest(f"The file is not JSON: {e}.")
+    except (ValueError, RecursionError) as e:
+        raise BadRequest(f"The file is not JSON: {e or 'nested too deeply'}.")
     items = data
     if isinstance(data, dict):
         page = data.get("first") if data.get("type") == "AnnotationCollection" else data
@@ -154,14 +157,20 @@ def _read_w3c(text):
 
 def _w3c_annotation(item, where):
     bodies = _bodies(item, where)
-    selectors = {s.get("type"): s for s in (item.get("target") or {}).get("selector") or [] if isinstance(s, dict)}
+    target = item.get("target")
+    if not isinstance(target, dict):
+        raise BadRequest(f"{where}: its target must be one object with a source and selectors.")
+    selectors = target.get("selector") or []
+    selectors = {s.get("type"): s for s in (selectors if isinstance(selectors, list) else [selectors])
+                 if isinstance(s, dict)}
     quote, position = selectors.get("TextQuoteSelector"), selectors.get("TextPositionSelector")
     if quote is None:
         raise BadRequest(f"{where} has no TextQuoteSelector in its target.")
-    kind = {"assessing": "claim", "editing": "correction"}.get(item.get("motivation"))
+    motivation = item.get("motivation")
+    kind = {"assessing": "claim", "editing": "correction"}.get(motivation) if isinstance(motivation, str) else None
     if kind is None:
         raise BadRequest(f"{where}: motivation must be assessing (a claim) or editing (a correction).")
-    match = _ANNOTATION_IRI.search(item.get("id") or "")
+    match = _ANNOTATION_IRI.search(item.get("id") if isinstance(item.get("id"), str) else "")
     return {
         "id": int(match.group(1)) if match else None, "kind": kind,
         "start": (position or {}).get("start"), "end": (position or {}).get("end"),
@@ -182,7 +191,7 @@ def _w3c_review(item, where):
         decision, comment = "comment", _text(bodies, "replying")
     else:
         decision, comment = _text(bodies, "assessing"), _text(bodies, "commenting") or ""
-    match = _REVIEW_IRI.search(item.get("id") or "")
+    match = _REVIEW_IRI.search(item.get("id") if isinstance(item.get("id"), str) else "")
     return {"id": int(match.group(2)) if match else None, "reviewer": _creator(item, where), "decision": decision,
             "verdict": _classified(bodies, "verdicts"), "correction": _text(bodies, "editing"),
             "comment": comment, "created_at": item.get("created")}
@@ -240,31 +249,41 @@ def import_annotations(db, article, records, user_id=None):
               "reviews": 0, "created_users": [], "annotations": []}
     with transaction(db):
         for item in records:
+            where = item.get("where", "A record")
             try:
                 _import_one(db, article, item, user_id, report)
             except AppError as e:
-                raise BadRequest(f"{item.get('where', 'A record')}: {e.message} Nothing was imported.")
+                raise BadRequest(f"{where}: {e.message} Nothing was imported.")
+            except (sqlite3.IntegrityError, OverflowError) as e:  # what the checks above did not foresee
+                raise BadRequest(f"{where} cannot be stored ({e}). Nothing was imported.")
     return report
 
 
 def _import_one(db, article, item, user_id, report):
-    if item.get("id") is not None and db["annotations"].count_where("id = ?", [item["id"]]):
-        report["duplicates"].append(item["id"])
+    item_id = _id(item.get("id"), "id")
+    if item_id is not None and db["annotations"].count_where("id = ?", [item_id]):
+        report["duplicates"].append(item_id)
         return
-    anchor = locate(article["text"], item.get("start"), item.get("end"), item.get("exact"),
+    for key in ("exact", "prefix", "suffix"):
+        if item.get(key) is not None and not isinstance(item[key], str):
+            raise BadRequest(f"{key} must be text.")
+    anchor = locate(article["text"], _offset(item.get("start")), _offset(item.get("end")), item.get("exact"),
                     item.get("prefix") or "", item.get("suffix") or "")
     fields = _fields(db, article, item, anchor)
     fields["author_id"] = _person(db, item.get("author"), report)
-    if anchor.outcome != ORPHANED and _same_span(db, fields):
-        report["duplicates"].append(item.get("id"))
+    if _same_span(db, fields):
+        report["duplicates"].append(item_id)
         return
-    if item.get("id") is not None:
-        fields["id"] = item["id"]
+    if item_id is not None:
+        fields["id"] = item_id
     new_id = db["annotations"].insert(fields).last_pk
     created = get_annotation(db, new_id)
     record(db, created, user_id, "create", None, created)  # by whoever imported it
-    for review in item.get("reviews", []):
-        _import_review(db, created, review, report)
+    reviews = item.get("reviews") or []
+    if not isinstance(reviews, list):
+        raise BadRequest("reviews must be a list.")
+    for review in reviews:
+        _import_review(db, created, review, user_id, report)
     report["imported"] += 1
     report[anchor.outcome] += 1
     report["annotations"].append({"id": new_id, "outcome": anchor.outcome, "start": created["start"],
@@ -275,10 +294,10 @@ def _fields(db, article, item, anchor):
     """The annotation's columns, checked as an API write is (``clean``)."""
     data = {key: item.get(key) for key in ("kind", "verdict", "correction_type", "correction", "rationale", "sources")}
     if anchor.outcome == ORPHANED:
-        start, end, exact = item.get("start"), item.get("end"), item.get("exact")
+        start, end, exact = _offset(item.get("start")), _offset(item.get("end")), item.get("exact")
         if not isinstance(exact, str) or not exact:
             raise BadRequest("exact (the quoted words) is missing.")
-        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end):
+        if start is None or end is None or start >= end:
             start, end = 0, len(exact)
         # Check the other fields against the quote alone; the words are not in the text.
         fields = clean(db, exact, {**data, "start": 0, "end": len(exact), "exact": exact}, require_change=False)
@@ -293,10 +312,14 @@ def _fields(db, article, item, anchor):
         created_at=_time(item.get("created_at"), "created_at") or stamp,
         updated_at=_time(item.get("updated_at"), "updated_at") or stamp,
         status=_choice(item.get("status") or "open", STATUSES, "status"),
-        status_note=item.get("status_note") or "",
+        status_note=check_text(item.get("status_note"), "status_note").strip(),
         final_verdict=_final_verdict(db, item, fields["kind"]),
         version=_positive(item.get("version")), content_version=_positive(item.get("content_version")),
     )
+    if anchor.outcome == FUZZY and fields["status"] != "open":
+        # The words an editor decided on are not the words here: decide again.
+        fields.update(status="open", final_verdict=None, status_note=f"Reopened: imported onto changed words "
+                      f"(it was {fields['status']}).")
     return fields
 
 
@@ -310,32 +333,46 @@ def _final_verdict(db, item, kind):
 
 
 def _same_span(db, fields):
+    """Whether the author already has this kind of annotation on these words
+    (the unique index annotations_one_per_span, orphans included)."""
     return db["annotations"].count_where(
-        'article_id = ? AND author_id = ? AND kind = ? AND start = ? AND "end" = ? AND deleted_at IS NULL',
-        [fields["article_id"], fields["author_id"], fields["kind"], fields["start"], fields["end"]])
+        'article_id = ? AND author_id = ? AND kind = ? AND revision = ? AND start = ? AND "end" = ? '
+        'AND deleted_at IS NULL',
+        [fields["article_id"], fields["author_id"], fields["kind"], fields["revision"], fields["start"],
+         fields["end"]])
 
 
-def _import_review(db, annotation, review, report):
+def _import_review(db, annotation, review, user_id, report):
+    """Store one review of ``annotation``, checked as ``review.add_review``
+    checks a new one (its time and version come from the file)."""
+    if not isinstance(review, dict):
+        raise BadRequest("each review must be an object.")
     reviewer_id = _person(db, review.get("reviewer"), report)
     if reviewer_id == annotation["author_id"]:
         raise BadRequest("a review is by the annotation's own author; nobody reviews their own.")
     decision = _choice(review.get("decision"), DECISIONS, "a review's decision")
     verdict, correction = review.get("verdict"), review.get("correction")
-    if verdict is not None and verdict not in [v["name"] for v in verdicts(db)]:
-        raise BadRequest(f"a review's verdict {verdict!r} is not on the verdict scale.")
-    if correction is not None and not isinstance(correction, str):
-        raise BadRequest("a review's correction must be text.")
-    comment = review.get("comment") or ""
-    if not isinstance(comment, str):
-        raise BadRequest("a review's comment must be text.")
+    claim = annotation["kind"] == "claim"
+    if (verdict is not None and (not claim or verdict not in [v["name"] for v in verdicts(db)])) or (
+            correction is not None and (claim or not isinstance(correction, str))):
+        raise BadRequest("a review's verdict must be on the scale and for a claim; its correction text, for a correction.")
+    if correction is not None:
+        correction = check_text(correction, "a review's correction")
+    comment = check_text(review.get("comment"), "a review's comment").strip()
+    if decision == "disagree" and (not comment or (verdict or correction) is None
+                                   or (verdict or correction) == (annotation["verdict"] if claim else annotation["correction"])):
+        raise BadRequest("a disagreement needs a reason and a verdict or replacement other than the annotation's.")
+    if decision == "comment" and not comment:
+        raise BadRequest("a comment needs some text.")
     row = {"annotation_id": annotation["id"], "reviewer_id": reviewer_id, "decision": decision, "verdict": verdict,
            "correction": correction, "comment": comment,
            "created_at": _time(review.get("created_at"), "a review's created_at") or now(),
            "content_version": _positive(review.get("content_version"))}
-    review_id = review.get("id")
-    if isinstance(review_id, int) and not db["reviews"].count_where("id = ?", [review_id]):
+    review_id = _id(review.get("id"), "a review's id")
+    if review_id is not None and not db["reviews"].count_where("id = ?", [review_id]):
         row["id"] = review_id
-    db["reviews"].insert(row)
+    stored = db["reviews"].insert(row).last_pk
+    record(db, annotation, user_id, "review", None, {**row, "id": stored, "imported": True})
     report["reviews"] += 1
 
 
@@ -352,9 +389,28 @@ def _person(db, username, report):
     return user_id
 
 
+#: Ids and offsets stay below 2**53, so that JavaScript reads them exactly
+#: and SQLite's id counter is never pushed to its end.
+MAX_NUMBER = 2**53 - 1
+
+
+def _id(value, name):
+    """An id from a record: None, or a whole number from 1 to MAX_NUMBER."""
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_NUMBER:
+        raise BadRequest(f"{name} must be a whole number from 1 to {MAX_NUMBER:,}, not {value!r}.")
+    return value
+
+
+def _offset(value):
+    """An offset from a record, or None when it is no usable whole number."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_NUMBER else None
+
+
 def _positive(value):
     """A version from a record: a whole number from 1, else 1 (records without one)."""
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 1
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_NUMBER else 1
 
 
 def _choice(value, options, name):
@@ -363,14 +419,19 @@ def _choice(value, options, name):
     return value
 
 
+_STORED_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z")
+
+
 def _time(value, name):
-    """An ISO 8601 time as stored ("2026-01-02T03:04:05Z"), or None."""
+    """A UTC time as we store them ("2026-01-02T03:04:05Z"), or None."""
     if value in (None, ""):
         return None
     try:
-        datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise BadRequest(f"{name} must be an ISO 8601 time such as 2026-01-02T03:04:05Z, not {value!r}.")
+        if not isinstance(value, str) or not _STORED_TIME.fullmatch(value):
+            raise ValueError(value)
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRequest(f"{name} must be a UTC time written like 2026-01-02T03:04:05Z, not {value!r}.")
     return value
 
 

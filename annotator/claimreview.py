@@ -22,6 +22,8 @@ Choices, where the spec leaves them to us:
   someone else's words), so the Claim itself has no ``author``.
 """
 
+from .w3c import as_uri
+
 CONTEXT = "https://schema.org"
 MEDIA_TYPE = "application/ld+json"
 
@@ -51,7 +53,7 @@ def to_claim_review(row, base_url, organisation, scale):
     return {
         "@context": CONTEXT,
         "@type": "ClaimReview",
-        "url": f"{base_url}/annotations/{row['id']}",
+        "url": as_uri(f"{base_url}/annotations/{row['id']}"),
         "claimReviewed": row["exact"],
         "reviewRating": rating,
         "itemReviewed": {"@type": "Claim", "appearance": _appearance(row)},

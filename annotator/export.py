@@ -12,6 +12,7 @@ import datetime
 import io
 import json
 import os
+import re
 import sys
 import tempfile
 from contextlib import contextmanager, suppress
@@ -182,6 +183,8 @@ def parse_filters(values, db):
     for name in ("since", "until"):
         if name in filters:
             try:
+                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", filters[name]):
+                    raise ValueError(filters[name])
                 filters[name] = datetime.date.fromisoformat(filters[name])
             except ValueError:
                 raise BadRequest(f"{name} must be a date written YYYY-MM-DD, not {filters[name]!r}.")
@@ -196,12 +199,10 @@ def where_clause(article_id=None, filters=None):
         clauses.append("a.article_id = ?")
         params.append(article_id)
     columns = {"author": "author.username = ?", "kind": "a.kind = ?", "verdict": "a.verdict = ?",
-               "status": "a.status = ?", "since": "a.created_at >= ?", "until": "a.created_at < ?"}
+               "status": "a.status = ?", "since": "a.created_at >= ?", "until": "substr(a.created_at, 1, 10) <= ?"}
     for name, value in filters.items():
-        if name == "since":
-            value = value.isoformat()
-        elif name == "until":
-            value = (value + datetime.timedelta(days=1)).isoformat()
+        if name in ("since", "until"):
+            value = value.isoformat()  # days compare as text: created_at is "YYYY-MM-DDTHH:MM:SSZ"
         clauses.append(columns[name])
         params.append(value)
     return "".join(" AND " + c for c in clauses), params

@@ -56,7 +56,7 @@ def as_uri(iri):
 
 
 def annotation_iri(base_url, annotation_id):
-    return f"{base_url}/annotations/{annotation_id}"
+    return as_uri(f"{base_url}/annotations/{annotation_id}")
 
 
 def user_iri(base_url, username):
@@ -139,7 +139,7 @@ def article_iri(row, base_url):
     """Where the article lives: its published URL, else its page with us."""
     if row.get("article_url"):
         return as_uri(row["article_url"])
-    return f"{base_url}/articles/{row['article_id']}"
+    return as_uri(f"{base_url}/articles/{row['article_id']}")
 
 
 def collection_chunks(collection_id, label, total, items):

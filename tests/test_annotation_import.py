@@ -125,7 +125,17 @@ def test_an_orphan_stays_an_orphan(app, rich, tmp_path, db):
     (lambda r: r.update(verdict="maybe"), "verdict"),
     (lambda r: r.update(status="done"), "status must be one of"),
     (lambda r: r.update(author="two words"), "username"),
-    (lambda r: r.update(created_at="yesterday"), "ISO 8601"),
+    (lambda r: r.update(created_at="yesterday"), "UTC time"),
+    (lambda r: r.update(created_at="2026-01-02 03:04"), "UTC time"),
+    (lambda r: r.update(id=2**63 - 1), "whole number from 1"),
+    (lambda r: r.update(id=1.5), "whole number from 1"),
+    (lambda r: r.update(id=-7), "whole number from 1"),
+    (lambda r: r.update(prefix=["a"]), "prefix must be text"),
+    (lambda r: r.update(status_note={"a": 1}), "status_note must be a string"),
+    (lambda r: r["reviews"].append({"reviewer": "zed", "decision": "comment", "comment": "bell\u0007"}),
+     "control character"),
+    (lambda r: r["reviews"].append({"reviewer": "zed", "decision": "disagree", "verdict": r["verdict"],
+                                    "comment": "x"}), "a disagreement needs"),
     (lambda r: r["reviews"].append({"reviewer": r["author"], "decision": "agree"}), "nobody reviews their own"),
 ])
 def test_one_bad_record_imports_nothing(app, rich, fresh, tmp_path, mangle, message):
@@ -152,3 +162,54 @@ def test_unreadable_files_get_a_clear_error(fresh, tmp_path, name, data, message
     result = run_import(fresh_app, tmp_path, name, data)
     assert result.exit_code == 1 and message in result.output
     assert fresh_db["annotations"].count == 0
+
+
+def test_an_orphan_imported_twice_is_a_duplicate_not_a_crash(app, rich, fresh, tmp_path):
+    """Fault: re-importing an id-less file with an orphan broke on the unique index (500)."""
+    fresh_app, fresh_db = fresh
+    line = json.dumps({"kind": "claim", "start": 5, "end": 9, "exact": "words nowhere in the text",
+                       "verdict": "false", "author": "zed"}).encode()
+    first = json.loads(run_import(fresh_app, tmp_path, "o.jsonl", line).output)
+    assert first["orphaned"] == 1
+    second = run_import(fresh_app, tmp_path, "o.jsonl", line)
+    assert second.exit_code == 0, second.output
+    assert json.loads(second.output)["duplicates"] == [None] and fresh_db["annotations"].count == 1
+
+
+def test_an_accepted_claim_imported_onto_changed_words_is_reopened(fresh, tmp_path):
+    """Fault: an import published a verdict on words nobody had checked (fuzzy, still accepted)."""
+    fresh_app, fresh_db = fresh
+    text = get_article(fresh_db, 1)["text"]
+    quote = "gave 72 hours for diplomats to leave the country"
+    start = text.index(quote)
+    record = {"kind": "claim", "start": start, "end": start + len(quote),
+              "exact": "gave 48 hours for diplomats to leave the country", "prefix": text[start - 32:start],
+              "suffix": text[start + len(quote):start + len(quote) + 32], "verdict": "true", "author": "zed",
+              "status": "accepted"}
+    report = json.loads(run_import(fresh_app, tmp_path, "f.jsonl", json.dumps(record).encode()).output)
+    assert report["fuzzy"] == 1
+    row = fresh_db["annotations"].get(report["annotations"][0]["id"])
+    assert (row["status"], row["exact"]) == ("open", quote)
+    assert row["status_note"].startswith("Reopened: imported onto changed words")
+
+
+@pytest.mark.parametrize("name, data, message", [
+    ("deep.jsonl", b"[" * 50_000 + b"]" * 50_000, "Line 1 is not JSON"),
+    ("deep.jsonld", b"[" * 50_000 + b"]" * 50_000, "not JSON"),
+    ("t.jsonld", b'{"type": "Annotation", "motivation": "assessing", "target": [1]}', "target must be one object"),
+    ("m.jsonld", b'{"type": "Annotation", "motivation": ["assessing"], "target": {"selector": '
+                 b'{"type": "TextQuoteSelector", "exact": "Maduro"}}}', "motivation must be"),
+])
+def test_malformed_files_are_400_not_crashes(fresh, tmp_path, name, data, message):
+    fresh_app, fresh_db = fresh
+    result = run_import(fresh_app, tmp_path, name, data)
+    assert result.exit_code == 1 and message in result.output, result.output
+    assert fresh_db["annotations"].count == 0
+
+
+def test_the_import_page_reports_a_bad_file_without_a_500(app, db, editor):
+    """Fault: a malformed file gave the editor a bare 500 page."""
+    import io
+    response = editor.client.post("/articles/1/import", content_type="multipart/form-data", data={
+        "csrf_token": editor.csrf_token(), "file": (io.BytesIO(b'{"id": 1.5, "kind": "claim"}'), "x.jsonl")})
+    assert response.status_code == 400 and "whole number from 1" in response.get_data(as_text=True)

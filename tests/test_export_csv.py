@@ -146,3 +146,19 @@ def test_cli_filters_and_bom(alice, runner, db, tmp_path):
     assert [r["quote"] for r in rows_of(out.read_bytes())] == ["Venezuela"]
     result = runner.invoke(args=["export-csv", "--author", "nobody"])
     assert result.exit_code == 2 and "no user named" in result.output
+
+
+@pytest.mark.parametrize("path", ["/export.csv", "/export-reviews.csv", "/export.jsonl", "/export.jsonld",
+                                  "/export.claimreview.json"])
+def test_the_last_day_of_the_calendar_is_a_fine_until(alice, path):
+    """Fault: until=9999-12-31 overflowed a date sum and broke the download."""
+    text = alice.client.get("/api/articles/1").get_json()["text"]
+    alice.api("POST", "/api/articles/1/annotations", json=claim(text, "Maduro"))
+    response = alice.client.get(path + "?until=9999-12-31&status=open")
+    assert response.status_code == 200
+    assert "Maduro" in response.get_data(as_text=True) or path.startswith("/export-reviews")
+
+
+@pytest.mark.parametrize("value", ["20261129", "2026-W48-1", "2026-1-2"])
+def test_dates_are_written_year_month_day(alice, value):
+    assert alice.client.get(f"/export.csv?since={value}").status_code == 400

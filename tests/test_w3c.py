@@ -238,3 +238,14 @@ def test_the_checker_agrees_with_the_suites_samples():
         assert w3c_schemas.failures(sample), path.name
         wrong += 1
     assert wrong >= 20
+
+
+def test_a_public_url_with_non_ascii_letters_still_gives_valid_iris(app, alice, rich):
+    """Fault: under https://faktencheck.münchen.de annotation ids and targets stayed raw IRIs."""
+    app.config["PUBLIC_URL"] = "https://faktencheck.münchen.de"
+    found = items(alice)
+    for item in found:
+        assert w3c_schemas.failures(item) == [], item["id"]
+        assert item["id"].isascii() and (isinstance(item["target"], dict) or item["target"].isascii())
+    [review] = alice.client.get("/export.claimreview.json").get_json()
+    assert review["url"].startswith("https://faktencheck.xn--mnchen-3ya.de/annotations/")
