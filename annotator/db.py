@@ -270,6 +270,16 @@ def m009_content_versions(db):
     db.execute("ALTER TABLE reviews ADD COLUMN content_version INTEGER NOT NULL DEFAULT 1")
 
 
+@migrations()
+def m010_client_uuid(db):
+    """The id the browser gives a new annotation before sending it, so that a
+    retried or double-sent create finds the first one instead of making two.
+    Unique across authors; NULL for annotations made without one."""
+    db.execute("ALTER TABLE annotations ADD COLUMN client_uuid TEXT")
+    db.execute("CREATE UNIQUE INDEX annotations_by_client_uuid ON annotations (client_uuid) "
+               "WHERE client_uuid IS NOT NULL")
+
+
 def connect(path):
     """Open the database at ``path`` (str or Path) with our pragmas; a Database.
 
