@@ -45,7 +45,10 @@ def create_app(test_config=None):
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
         WTF_CSRF_TIME_LIMIT=None,
-        IMPORT_ALLOW_PRIVATE=False,  # True lets URL imports reach internal addresses
+        # True lets URL imports reach loopback and private addresses; the
+        # environment may say ANNOTATOR_IMPORT_ALLOW_PRIVATE or, as the
+        # security issue names it, ANNOTATOR_ALLOW_PRIVATE_URLS: either turns it on.
+        IMPORT_ALLOW_PRIVATE=False,
         # Where the site is published, e.g. "https://factcheck.example.org": the
         # start of the IRIs in the W3C and ClaimReview exports. Unset, a page's
         # export uses the address it was asked at, a command http://localhost:5000.
@@ -61,15 +64,16 @@ def create_app(test_config=None):
     if test_config is not None:
         app.config.from_mapping(test_config)
     # from_prefixed_env keeps "no", "off" or "False" as (true) strings.
-    app.config["IMPORT_ALLOW_PRIVATE"] = _flag(app.config["IMPORT_ALLOW_PRIVATE"])
+    app.config["IMPORT_ALLOW_PRIVATE"] = app.config["ALLOW_PRIVATE_URLS"] = (
+        _flag(app.config["IMPORT_ALLOW_PRIVATE"]) or _flag(app.config.get("ALLOW_PRIVATE_URLS", False)))
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
 
     app.after_request(_security_headers)
 
-    from . import (admin, annotation_import, api, articles, auth, conflicts, dashboard, db, demo, errors, export,
-                   history, preview, queue)
+    from . import (admin, annotation_import, api, articles, auth, backup, conflicts, dashboard, db, demo, errors,
+                   export, health, history, preview, queue, serve)
 
     db.init_app(app)
     errors.init_app(app)
@@ -86,6 +90,9 @@ def create_app(test_config=None):
     demo.init_app(app)
     admin.init_app(app)
     annotation_import.init_app(app)
+    health.init_app(app)
+    backup.init_app(app)
+    serve.init_app(app)
     return app
 
 
