@@ -73,14 +73,18 @@ class Server:
     def start(self, timeout=30):
         env = {**os.environ, "ANNOTATOR_DATABASE": str(self.database), "ANNOTATOR_SECRET_KEY": "load-test",
                "PYTHONPATH": str(ROOT)}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "annotator", "serve", "--port", str(self.port),
-             "--threads", str(self.threads)],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # The log goes to a file, not a pipe: an unread pipe fills up (waitress
+        # warns of its queue depth under load) and then blocks every thread that logs.
+        self.log = Path(self.database).with_suffix(".server.log")
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "flask", "--app", "annotator", "serve", "--port", str(self.port),
+                 "--threads", str(self.threads)],
+                cwd=ROOT, env=env, stdout=log, stderr=log)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"The server exited: {self.process.stderr.read().decode()[-2000:]}")
+                raise RuntimeError(f"The server exited: {self.log.read_text()[-2000:]}")
             try:
                 if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
                     return self
