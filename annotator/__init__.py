@@ -52,7 +52,10 @@ def create_app(test_config=None):
         LOGIN_LIMIT_PER_ADDRESS=20,
         LOGIN_LIMIT_WINDOW=15 * 60,
         WTF_CSRF_TIME_LIMIT=None,
-        IMPORT_ALLOW_PRIVATE=False,  # True lets URL imports reach internal addresses
+        # True lets URL imports reach loopback and private addresses; the
+        # environment may say ANNOTATOR_IMPORT_ALLOW_PRIVATE or, as the
+        # security issue names it, ANNOTATOR_ALLOW_PRIVATE_URLS: either turns it on.
+        IMPORT_ALLOW_PRIVATE=False,
         # Where the site is published, e.g. "https://factcheck.example.org": the
         # start of the IRIs in the W3C and ClaimReview exports. Unset, a page's
         # export uses the address it was asked at, a command http://localhost:5000.
@@ -68,16 +71,17 @@ def create_app(test_config=None):
     if test_config is not None:
         app.config.from_mapping(test_config)
     # from_prefixed_env keeps "no", "off" or "False" as (true) strings.
-    app.config["IMPORT_ALLOW_PRIVATE"] = _flag(app.config["IMPORT_ALLOW_PRIVATE"])
     app.config["SESSION_COOKIE_SECURE"] = _flag(app.config["SESSION_COOKIE_SECURE"])
+    app.config["IMPORT_ALLOW_PRIVATE"] = app.config["ALLOW_PRIVATE_URLS"] = (
+        _flag(app.config["IMPORT_ALLOW_PRIVATE"]) or _flag(app.config.get("ALLOW_PRIVATE_URLS", False)))
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
 
     app.after_request(_security_headers)
 
-    from . import (admin, annotation_import, api, articles, auth, conflicts, dashboard, db, demo, errors, export,
-                   history, preview, queue)
+    from . import (admin, annotation_import, api, articles, auth, backup, conflicts, dashboard, db, demo, errors,
+                   export, health, history, preview, queue, serve)
 
     db.init_app(app)
     errors.init_app(app)
@@ -94,6 +98,9 @@ def create_app(test_config=None):
     demo.init_app(app)
     admin.init_app(app)
     annotation_import.init_app(app)
+    health.init_app(app)
+    backup.init_app(app)
+    serve.init_app(app)
     return app
 
 

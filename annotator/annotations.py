@@ -11,6 +11,7 @@ optional ``rationale``).
 
 import json
 import sqlite3
+import uuid
 from contextlib import contextmanager
 
 from .anchoring import FUZZY, ORPHANED, Anchor, PositionMap, reanchor
@@ -87,18 +88,67 @@ def create_annotation(db, article, author, data):
     BadRequest for anything invalid (see ``clean``) and Conflict when the
     author already has an annotation of that kind on exactly that span, or
     when ``data["revision"]`` (optional: the revision the offsets were taken
-    in) is not the article's current one.
+    in) is not the article's current one. See ``create_once`` for
+    ``data["client_uuid"]``.
     """
-    _refuse_stale_revision(article, data)
-    fields = clean(db, article["text"], data)
-    stamp = now()
-    fields.update(article_id=article["id"], author_id=author["id"], revision=article["revision"],
-                  orphaned=0, created_at=stamp, updated_at=stamp)
-    with _writing(db, fields):
-        new_id = db["annotations"].insert(fields).last_pk
-        created = get_annotation(db, new_id)
-        record(db, created, author["id"], "create", None, created)
-    return created
+    return create_once(db, article, author, data)[0]
+
+
+def create_once(db, article, author, data):
+    """``create_annotation``, idempotent by ``data["client_uuid"]`` (optional:
+    a UUID string the client made for this new annotation). Returns (row,
+    created): created is False when an annotation with that client_uuid by
+    this author on this article exists already (deleted or not); it is then
+    returned unchanged, whatever else ``data`` says, and nothing is written.
+
+    Raises BadRequest for a client_uuid that is not a UUID, Conflict when it
+    belongs to another author's annotation or another article.
+    """
+    client_uuid = _client_uuid(data)
+    # The look-up and the insert share one write transaction, so two copies of
+    # one request racing each other make one row: the second finds the first.
+    with transaction(db):
+        earlier = _created_with(db, client_uuid, article, author)
+        if earlier is not None:
+            return earlier, False
+        _refuse_stale_revision(article, data)
+        fields = clean(db, article["text"], data)
+        stamp = now()
+        fields.update(article_id=article["id"], author_id=author["id"], revision=article["revision"],
+                      orphaned=0, created_at=stamp, updated_at=stamp, client_uuid=client_uuid)
+        with _writing(db, fields):
+            new_id = db["annotations"].insert(fields).last_pk
+            created = get_annotation(db, new_id)
+            record(db, created, author["id"], "create", None, created)
+    return created, True
+
+
+def _client_uuid(data):
+    """``data["client_uuid"]`` in canonical form (lower case, hyphenated), or None."""
+    value = data.get("client_uuid") if isinstance(data, dict) else None
+    if value is None:
+        return None
+    try:
+        if not isinstance(value, str) or len(value) > 45:  # the longest spelling, "urn:uuid:..."
+            raise ValueError
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise BadRequest("client_uuid must be a UUID such as crypto.randomUUID() makes, "
+                         "e.g. 0b5e9a52-8c1e-4c57-9d0e-3f1c7a2b6d41.")
+
+
+def _created_with(db, client_uuid, article, author):
+    """The annotation made earlier under ``client_uuid``, or None; Conflict if
+    it is not this author's on this article (a uuid reused, not a retry)."""
+    if client_uuid is None:
+        return None
+    rows = list(db.query(_SELECT + "WHERE annotations.client_uuid = ?", [client_uuid]))
+    if not rows:
+        return None
+    if rows[0]["author_id"] != author["id"] or rows[0]["article_id"] != article["id"]:
+        raise Conflict("That client_uuid already belongs to another annotation; make a new UUID for each "
+                       "new annotation.")
+    return rows[0]
 
 
 def _refuse_stale_revision(article, data):
@@ -116,8 +166,9 @@ def update_annotation(db, article, annotation, patch, user_id=None):
     The merged annotation is checked as a whole, so a patch can change the
     kind, the body or the span (``start``, ``end`` and ``exact`` together,
     always in the current revision: this is how an orphan is re-attached).
-    ``version`` in the patch, if given, must be the stored one: otherwise
-    someone saved in between and Conflict is raised rather than overwrite it.
+    ``version`` (required, else BadRequest) must be the stored one: otherwise
+    someone saved in between and Conflict is raised rather than overwrite it,
+    carrying the annotation as it is now (``extra["current"]``, API shape).
     """
     if not isinstance(patch, dict):
         raise BadRequest("Send a JSON object with the fields to change.")
@@ -127,9 +178,12 @@ def update_annotation(db, article, annotation, patch, user_id=None):
     if span_keys:
         _refuse_stale_revision(article, patch)
     patch = dict(patch)
-    version = patch.pop("version", annotation["version"])
+    version = patch.pop("version", None)
     if not isinstance(version, int) or isinstance(version, bool):
-        raise BadRequest("version must be the whole number the annotation had when you loaded it.")
+        raise BadRequest("version must be sent with every edit: the whole number the annotation had when you "
+                         "loaded it (so that an edit made elsewhere since is not overwritten).")
+    if version != annotation["version"]:
+        raise _stale(annotation)
     merged = {key: annotation[key] for key in _STORED_INPUTS}
     merged["sources"] = json.loads(annotation["sources"])
     if patch.get("kind", annotation["kind"]) != annotation["kind"]:
@@ -144,7 +198,7 @@ def update_annotation(db, article, annotation, patch, user_id=None):
     else:  # an orphan's span still points into the revision it was made in
         fields = clean(db, _revision_text(db, annotation), merged, require_change)
         fields.update(revision=annotation["revision"])
-    if all(annotation[key] == value for key, value in fields.items()) and version == annotation["version"]:
+    if all(annotation[key] == value for key, value in fields.items()):
         return annotation  # nothing to change
     fields.update(article_id=annotation["article_id"], author_id=annotation["author_id"],
                   updated_at=now(), version=annotation["version"] + 1,
@@ -159,16 +213,23 @@ def update_annotation(db, article, annotation, patch, user_id=None):
             f"UPDATE annotations SET {assignments} WHERE id = ? AND version = ?",
             [*fields.values(), annotation["id"], version],
         ).rowcount
-        if not changed:
-            raise Conflict(
-                "This annotation was changed elsewhere since you opened it, so your edit was not saved. "
-                "Reload the page to see the latest version."
-            )
+        if not changed:  # saved by someone else between our read and this write
+            raise _stale(get_annotation(db, annotation["id"], include_deleted=True))
         edited = get_annotation(db, annotation["id"])
         record(db, edited, user_id, "edit", annotation, edited)
         if annotation["status"] != "open":
             record(db, edited, user_id, "status", _status_of(annotation), _status_of(edited))
     return edited
+
+
+def _stale(current):
+    """The Conflict for an edit based on an old version; ``current`` (row) goes
+    with it as ``"current"`` so the page can show or merge what is there now."""
+    return Conflict(
+        "This annotation was changed elsewhere since you opened it, so your edit was not saved. "
+        "Reload the page to see the latest version.",
+        current=to_json(current),
+    )
 
 
 def _words_changed(db, row, number):

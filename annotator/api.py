@@ -130,10 +130,13 @@ def list_annotations(article_id):
 @bp.post("/articles/<id:article_id>/annotations")
 @login_required
 def create_annotation(article_id):
+    """An annotation (see ``annotations.clean``), with an optional ``client_uuid``
+    -> 201 and the annotation; 200 and the first one when that client_uuid
+    was sent before (a retry), creating nothing."""
     db = get_db()
     article = articles.get_article(db, article_id)
-    row = annotations.create_annotation(db, article, g.user, json_body())
-    return jsonify(annotations.to_json(row)), 201
+    row, created = annotations.create_once(db, article, g.user, json_body())
+    return jsonify(annotations.to_json(row)), 201 if created else 200
 
 
 @bp.get("/annotations/<id:annotation_id>")
@@ -145,6 +148,8 @@ def get_annotation(annotation_id):
 @bp.patch("/annotations/<id:annotation_id>")
 @login_required
 def update_annotation(annotation_id):
+    """Changed fields plus the ``version`` they were based on (required) -> the
+    annotation; 409 ``{"error", "current": annotation}`` when it is stale."""
     db = get_db()
     annotation = annotations.get_annotation(db, annotation_id, check_author=g.user)
     article = articles.get_article(db, annotation["article_id"])

@@ -291,6 +291,16 @@ def m010_login_attempts(db):
         db.execute(statement)
 
 
+@migrations()
+def m011_client_uuid(db):
+    """The id the browser gives a new annotation before sending it, so that a
+    retried or double-sent create finds the first one instead of making two.
+    Unique across authors; NULL for annotations made without one."""
+    db.execute("ALTER TABLE annotations ADD COLUMN client_uuid TEXT")
+    db.execute("CREATE UNIQUE INDEX annotations_by_client_uuid ON annotations (client_uuid) "
+               "WHERE client_uuid IS NOT NULL")
+
+
 def connect(path):
     """Open the database at ``path`` (str or Path) with our pragmas; a Database.
 

@@ -6,7 +6,6 @@ from importlib import resources
 
 import click
 from flask import current_app
-from werkzeug.serving import run_simple
 
 from . import annotations
 from .articles import create_article, get_article
@@ -14,6 +13,7 @@ from .auth import create_user, set_password
 from .cli import command
 from .db import get_db, init_db
 from .errors import AppError
+from .serve import run
 
 DEMO_TITLE = "Venezuela cuts diplomatic ties with US after Guaido recognized"
 DEMO_URL = None  # the wire story was shared without a stable address
@@ -74,8 +74,7 @@ def demo_command(host, port, no_serve):
                f"(teammate: {TEAMMATE} / {logins[TEAMMATE]}, a reviewer)")
     click.echo(f"Open:       {url}")
     if not no_serve:
-        # app.run() refuses to start inside the flask CLI, so serve directly.
-        run_simple(host, port, current_app._get_current_object(), threaded=True)
+        run(current_app._get_current_object(), host, port)
 
 
 def _check_port_free(host, port):

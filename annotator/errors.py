@@ -10,13 +10,16 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 
 class AppError(Exception):
-    """An error a person can act on. status: the HTTP status; message: what to do."""
+    """An error a person can act on. status: the HTTP status; message: what to
+    do; extra: more JSON keys for the API's answer beside ``error`` (e.g.
+    ``Conflict(message, current=annotation_json)``), ignored on HTML pages."""
 
     status = 400
 
-    def __init__(self, message, status=None):
+    def __init__(self, message, status=None, **extra):
         super().__init__(message)
         self.message = message
+        self.extra = extra
         if status is not None:
             self.status = status
 
@@ -49,14 +52,14 @@ def wants_json():
     return request.path.startswith("/api/")
 
 
-def render_error(status, message):
+def render_error(status, message, extra=None):
     if wants_json():
-        return jsonify(error=message), status
+        return jsonify(error=message, **(extra or {})), status
     return render_template("error.html", status=status, message=message), status
 
 
 def handle_app_error(error):
-    return render_error(error.status, error.message)
+    return render_error(error.status, error.message, error.extra)
 
 
 LOGGED_OUT = "You are logged out. Log in again (in another tab, to keep what you typed here), then try again."

@@ -127,33 +127,33 @@ def test_same_span_twice_is_a_conflict(alice, bob, db, text):
 
 def test_author_edits_own_annotation(alice, text):
     saved = alice.api("POST", "/api/articles/1/annotations", json=claim(text, "Maduro")).get_json()
-    response = alice.api("PATCH", f"/api/annotations/{saved['id']}", json={"verdict": "mixed", "rationale": " why "})
+    response = alice.api("PATCH", f"/api/annotations/{saved['id']}", json={"verdict": "mixed", "rationale": " why ", "version": 1})
     assert response.status_code == 200
     edited = response.get_json()
     assert (edited["verdict"], edited["rationale"], edited["start"]) == ("mixed", "why", saved["start"])
     # switching kind drops the claim's fields
     response = alice.api("PATCH", f"/api/annotations/{saved['id']}",
-                         json={"kind": "correction", "correction_type": "spelling", "correction": "Madurо"})
+                         json={"kind": "correction", "correction_type": "spelling", "correction": "Madurо", "version": 2})
     assert response.status_code == 200
     assert response.get_json()["verdict"] is None and response.get_json()["correction_type"] == "spelling"
     # moving the span needs start, end and exact together
     other = claim(text, "Maduro", occurrence=1)
-    assert alice.api("PATCH", f"/api/annotations/{saved['id']}", json={"start": other["start"]}).status_code == 400
+    assert alice.api("PATCH", f"/api/annotations/{saved['id']}", json={"start": other["start"], "version": 3}).status_code == 400
     moved = alice.api("PATCH", f"/api/annotations/{saved['id']}",
-                      json={k: other[k] for k in ("start", "end", "exact")})
+                      json={**{k: other[k] for k in ("start", "end", "exact")}, "version": 3})
     assert moved.status_code == 200 and moved.get_json()["start"] == other["start"]
 
 
 def test_invalid_edit_changes_nothing(alice, text):
     saved = alice.api("POST", "/api/articles/1/annotations", json=claim(text, "Maduro")).get_json()
-    response = alice.api("PATCH", f"/api/annotations/{saved['id']}", json={"verdict": "nope"})
+    response = alice.api("PATCH", f"/api/annotations/{saved['id']}", json={"verdict": "nope", "version": 1})
     assert response.status_code == 400
     assert alice.api("GET", f"/api/annotations/{saved['id']}").get_json() == saved
 
 
 def test_only_the_author_may_edit_or_delete(alice, bob, text):
     saved = alice.api("POST", "/api/articles/1/annotations", json=claim(text, "Maduro")).get_json()
-    for method, body in (("PATCH", {"verdict": "true"}), ("DELETE", None)):
+    for method, body in (("PATCH", {"verdict": "true", "version": 1}), ("DELETE", None)):
         response = bob.api(method, f"/api/annotations/{saved['id']}", json=body)
         assert response.status_code == 403
         assert "Only the author" in response.get_json()["error"]
@@ -195,7 +195,7 @@ def test_deleted_ids_are_never_reused(alice, text):
     alice.api("DELETE", f"/api/annotations/{first['id']}")
     second = alice.api("POST", "/api/articles/1/annotations", json=claim(text, "Brazil")).get_json()
     assert second["id"] != first["id"]
-    stale = alice.api("PATCH", f"/api/annotations/{first['id']}", json={"rationale": "meant for Maduro"})
+    stale = alice.api("PATCH", f"/api/annotations/{first['id']}", json={"rationale": "meant for Maduro", "version": 1})
     assert stale.status_code == 404
     assert alice.api("GET", f"/api/annotations/{second['id']}").get_json()["rationale"] == ""
 
@@ -224,7 +224,7 @@ def test_stale_edit_is_a_conflict_not_a_lost_update(alice, text):
 
 def test_empty_edit_changes_nothing(alice, text):
     saved = alice.api("POST", "/api/articles/1/annotations", json=claim(text, "Maduro")).get_json()
-    response = alice.api("PATCH", f"/api/annotations/{saved['id']}", json={})
+    response = alice.api("PATCH", f"/api/annotations/{saved['id']}", json={"version": 1})
     assert response.status_code == 200 and response.get_json() == saved
 
 

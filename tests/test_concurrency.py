@@ -27,7 +27,7 @@ def test_simultaneous_writers_all_succeed(app, db):
             if created.status_code == 201:
                 annotation_id = created.get_json()["id"]
                 statuses.append(session.api("PATCH", f"/api/annotations/{annotation_id}",
-                                            json={"rationale": "checked"}, token=token).status_code)
+                                            json={"rationale": "checked", "version": 1}, token=token).status_code)
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(len(sessions))]
     for thread in threads:

@@ -41,7 +41,7 @@ def events(html):
 def test_timeline_shows_each_change_with_before_and_after(alice, bob, editor, text):
     saved = alice.api("POST", "/api/articles/1/annotations",
                       json=claim(text, "no fiends", "false", rationale="A typo.")).get_json()
-    alice.api("PATCH", f"/api/annotations/{saved['id']}", json={"verdict": "misleading", "rationale": "Quoted as said."})
+    alice.api("PATCH", f"/api/annotations/{saved['id']}", json={"verdict": "misleading", "rationale": "Quoted as said.", "version": 1})
     bob.api("POST", f"/api/annotations/{saved['id']}/reviews",
             json={"decision": "disagree", "verdict": "true", "comment": "The speech says so."})
     editor.api("POST", f"/api/annotations/{saved['id']}/status", json={"status": "accepted", "note": "Fine."})

@@ -31,8 +31,10 @@ AUTHOR_ONLY = {"author": "ok", "reviewer": 403, "editor": 403, "admin": 403}
 NOT_THE_AUTHOR = {"author": 403, "reviewer": "ok", "editor": "ok", "admin": "ok"}
 AUTHOR_OR_EDITOR = {"author": "ok", "reviewer": 403, "editor": "ok", "admin": "ok"}
 
-#: Open to everyone: logging in and out, and the static files.
-PUBLIC = {("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("GET", "/static/<path:filename>")}
+#: Open to everyone: logging in and out, the static files, and the health
+#: check (which shows no data; see test_reliability).
+PUBLIC = {("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("GET", "/static/<path:filename>"),
+          ("GET", "/healthz")}
 
 
 @dataclass

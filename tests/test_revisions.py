@@ -87,7 +87,7 @@ def test_orphans_stay_listed_editable_exported_and_can_be_reattached(alice, edit
     # re-attach by giving a span in the current text
     new = get_article(db, 2)["text"]
     span = {"start": new.index("rain"), "end": new.index("rain") + 4, "exact": "rain"}
-    attached = alice.api("PATCH", f"/api/annotations/{saved['id']}", json=span).get_json()
+    attached = alice.api("PATCH", f"/api/annotations/{saved['id']}", json={**span, "version": edited.get_json()["version"]}).get_json()
     assert (attached["orphaned"], attached["revision"], attached["exact"]) == (False, 2, "rain")
 
 
@@ -222,7 +222,7 @@ def test_an_applied_correction_stays_editable(alice, editor, db):
     put_text(editor, text.replace("no fiends", "no friends"))
     applied = alice.api("GET", f"/api/annotations/{saved['id']}").get_json()
     assert applied["exact"] == "no friends" == applied["correction"]
-    response = alice.api("PATCH", f"/api/annotations/{saved['id']}", json={"rationale": "Applied in revision 2."})
+    response = alice.api("PATCH", f"/api/annotations/{saved['id']}", json={"rationale": "Applied in revision 2.", "version": applied["version"]})
     assert response.status_code == 200 and response.get_json()["rationale"] == "Applied in revision 2."
 
 

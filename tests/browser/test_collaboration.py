@@ -61,14 +61,14 @@ def test_teammate_sees_filters_and_cannot_change_others_annotations(live_server,
 
     # The server refuses bob's changes to alice's work, even with a valid token.
     before = live_server.stored(demo)
-    response = bob.api_send("PATCH", f"/api/annotations/{alice_claim}", data={"verdict": "false"})
+    response = bob.api_send("PATCH", f"/api/annotations/{alice_claim}", data={"verdict": "false", "version": 1})
     assert response.status == 403, response.text()
     assert re.search(r"Only the author", response.json()["error"])
     response = bob.api_send("DELETE", f"/api/annotations/{alice_correction}")
     assert response.status == 403, response.text()
     assert live_server.stored(demo) == before
     # ...while the same request on his own annotation goes through.
-    response = bob.api_send("PATCH", f"/api/annotations/{bob_claim}", data={"verdict": "mixed"})
+    response = bob.api_send("PATCH", f"/api/annotations/{bob_claim}", data={"verdict": "mixed", "version": 1})
     assert response.status == 200, response.text()
     assert response.json()["verdict"] == "mixed"
 

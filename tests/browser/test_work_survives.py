@@ -143,8 +143,6 @@ def test_double_click_on_save_makes_one_annotation(live_server, open_page):
     assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", body["client_uuid"])
 
 
-@pytest.mark.xfail(strict=True, reason="needs the server side of client_uuid (issue 6 contracts): today the "
-                   "second POST is refused as a duplicate span (409)")
 def test_a_retried_create_sends_the_same_client_uuid(live_server, open_page):
     """The server stored the first try but its answer was lost: the retry must name the same annotation."""
     alice = open_page("alice", live_server.demo_id)

@@ -1,0 +1,38 @@
+"""``flask --app annotator serve``: the app behind waitress, a production
+WSGI server (Flask's own server is for development only)."""
+
+import click
+from flask import current_app
+from waitress import serve as waitress_serve
+
+from .cli import command
+from .db import get_db
+
+#: Requests handled at once. SQLite takes one writer at a time (the others
+#: wait up to db.BUSY_TIMEOUT), so more threads mostly help readers.
+DEFAULT_THREADS = 8
+
+
+def run(app, host, port, threads=DEFAULT_THREADS):
+    """Serve ``app`` on host:port with waitress until interrupted."""
+    # Big pastes and uploads are refused by Flask's MAX_CONTENT_LENGTH with a
+    # clear message; waitress's own limit is set just above it so it does not cut in first.
+    limit = (app.config.get("MAX_CONTENT_LENGTH") or 1024**3) + 1024 * 1024
+    waitress_serve(app, host=host, port=port, threads=threads, max_request_body_size=limit, ident="annotator")
+
+
+@command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 for every interface (put it behind an HTTPS proxy).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=DEFAULT_THREADS, show_default=True, type=click.IntRange(1, 256))
+def serve_command(host, port, threads):
+    """Serve the app with waitress (for production)."""
+    app = current_app._get_current_object()
+    get_db()  # migrate now, and say now if the database cannot be opened
+    click.echo(f"Serving {app.config['DATABASE']} on http://{host}:{port} with {threads} threads (Ctrl+C to stop)")
+    run(app, host, port, threads)
+
+
+def init_app(app):
+    app.cli.add_command(serve_command)
