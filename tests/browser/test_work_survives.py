@@ -5,7 +5,6 @@ tabs editing one annotation meet in a conflict view instead of overwriting."""
 import json
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from annotator.articles import edit_text, get_article
