@@ -144,7 +144,7 @@ def test_a_restore_whose_span_is_taken_again_stays_deleted_with_a_message(alice,
 
 def test_a_restore_without_the_csrf_token_changes_nothing(alice, db, deleted_claim):
     response = restore(alice, deleted_claim, token="")
-    assert response.status_code == 400 and "Reload the page" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "Your form expired" in response.get_data(as_text=True)
     assert is_deleted(db, deleted_claim)
 
 
