@@ -571,7 +571,16 @@ def _refuse_internal(url):
     Checked before every hop. (A host that changes its DNS answer between this
     check and the request could still slip through; a proxy that enforces the
     rule is the complete fix.)"""
-    host = urlsplit(url).hostname
+    if "\\" in url:
+        # Parsers disagree on "http://10.0.0.1\\@example.com/": ours would check
+        # example.com while the request goes to 10.0.0.1.
+        raise ImportFailed("A web address with a backslash in it cannot be imported; give a plain http(s) address.")
+    # Check the host we parse and the one the request library will connect to.
+    for host in {urlsplit(url).hostname, (urllib3.util.parse_url(url).host or "").strip("[]")}:
+        _refuse_private_host(host)
+
+
+def _refuse_private_host(host):
     try:
         addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
     except (socket.gaierror, UnicodeError):

@@ -505,3 +505,11 @@ def test_markdown_front_matter_is_metadata_not_text():
     text, title = markdown_text("---\ntitle: Front matter title\nauthor: Jane\n---\n# Real title\n\nBody text.")
     assert (text, title) == ("Real title\n\nBody text.", "Real title")
     assert markdown_text("Intro.\n\n---\n\nAfter a rule.")[0] == "Intro.\n\nAfter a rule."
+
+
+@pytest.mark.parametrize("trick", ["http://127.0.0.1:{port}\\@example.com/", "http://127.0.0.1:{port}\\\\@example.com/x"])
+def test_a_backslash_cannot_smuggle_an_internal_address(page_server, trick):
+    """Fault: urlsplit checked example.com while requests connected to 127.0.0.1 (SSRF)."""
+    port = page_server.split(":")[2].split("/")[0]
+    message = failure(importing.import_url, trick.format(port=port), allow_private=False)
+    assert "backslash" in message
