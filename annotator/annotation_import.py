@@ -389,17 +389,19 @@ def _person(db, username, report):
     return user_id
 
 
-#: Ids and offsets stay below 2**53, so that JavaScript reads them exactly
-#: and SQLite's id counter is never pushed to its end.
+#: Offsets stay below 2**53, so that JavaScript reads them exactly.
 MAX_NUMBER = 2**53 - 1
+#: Imported ids stay far below that too: new ids count on from the largest one,
+#: and must stay exact in the page for a very long time after.
+MAX_ID = 2**31 - 1
 
 
 def _id(value, name):
-    """An id from a record: None, or a whole number from 1 to MAX_NUMBER."""
+    """An id from a record: None, or a whole number from 1 to MAX_ID."""
     if value is None:
         return None
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_NUMBER:
-        raise BadRequest(f"{name} must be a whole number from 1 to {MAX_NUMBER:,}, not {value!r}.")
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_ID:
+        raise BadRequest(f"{name} must be a whole number from 1 to {MAX_ID:,}, not {value!r}.")
     return value
 
 

@@ -153,6 +153,8 @@ def _created_with(db, client_uuid, article, author):
 
 def _refuse_stale_revision(article, data):
     revision = data.get("revision") if isinstance(data, dict) else None
+    if revision is not None and (not isinstance(revision, int) or isinstance(revision, bool)):
+        raise BadRequest("revision must be the whole number of the text revision your offsets count in.")
     if revision is not None and revision != article["revision"]:
         raise Conflict(
             f"The article's text was edited (it is now revision {article['revision']}) since you opened it, "

@@ -236,7 +236,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         db, limits, address = get_db(), login_limits.limits_of(current_app.config), request.remote_addr or ""
-        wait = login_limits.retry_after(db, form.username.data, address, limits)
+        wait, attempt = login_limits.reserve(db, form.username.data, address, limits)
         if wait:
             return _too_many_logins(form, wait)
         user = authenticate(db, form.username.data, form.password.data, include_inactive=True)
@@ -244,8 +244,8 @@ def login():
             login_limits.forgive(db, form.username.data)
             log_in(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("articles.index"))
-        if user is None:
-            login_limits.record_failure(db, form.username.data, address, limits["window"])
+        if user is not None:  # the right password of a deactivated account: no failure
+            login_limits.release(db, attempt)
         # Only someone who knows the password learns that the account exists.
         flash("This account is deactivated; ask an admin to reactivate it." if user
               else "Wrong username or password.", "error")
@@ -265,6 +265,12 @@ def _too_many_logins(form, wait):
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    # The cookie is signed, not stored: a copy of it would stay valid after
+    # clearing it here, so the user's sessions everywhere are ended instead.
+    if g.user is not None:
+        db = get_db()
+        with transaction(db):
+            db.execute("UPDATE users SET session_version = session_version + 1 WHERE id = ?", [g.user["id"]])
     session.clear()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))

@@ -13,7 +13,7 @@ import click
 from flask import current_app
 
 from .cli import command
-from .db import BUSY_TIMEOUT
+from .db import BUSY_TIMEOUT, owner_only
 from .errors import AppError, BadRequest
 
 #: Pages copied per step; between steps writers get the lock, so a long copy
@@ -41,6 +41,7 @@ def backup(source, target):
     draft = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
         live = sqlite3.connect(source, timeout=BUSY_TIMEOUT)
+        owner_only(draft)
         copy = sqlite3.connect(draft)
         try:
             live.backup(copy, pages=PAGES_PER_STEP)
@@ -79,6 +80,7 @@ def restore(backup_path, database):
     try:
         # Through the backup API rather than a file copy, so whatever journal
         # mode the backup file was left in, the result is one whole database.
+        owner_only(draft)
         source, copy = _read_only(backup_path), sqlite3.connect(draft)
         try:
             source.backup(copy)

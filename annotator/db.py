@@ -5,6 +5,7 @@ WAL mode with foreign keys on and a busy timeout; writes go through
 ``transaction(db)`` so a failed request leaves no half-written row.
 """
 
+import os
 import sqlite3
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -306,6 +307,7 @@ def connect(path):
 
     Raises DatabaseUnavailable when the file cannot be opened or is not a
     SQLite database."""
+    owner_only(path)
     try:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT, check_same_thread=False)
         db = Database(conn)
@@ -316,6 +318,16 @@ def connect(path):
     except sqlite3.DatabaseError as e:
         raise DatabaseUnavailable(f"Cannot open the database {path}: {e}. Check ANNOTATOR_DATABASE.")
     return db
+
+
+def owner_only(path):
+    """Create the file at ``path`` readable by its owner alone, if it is new:
+    it holds password hashes and unpublished fact-checks. SQLite gives its
+    -wal and -shm files the same mode."""
+    try:
+        os.close(os.open(str(path), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except OSError:
+        pass  # it exists already, or cannot be made: sqlite3 says so in its words
 
 
 @contextmanager

@@ -59,6 +59,29 @@ def record_failure(db, username, address, window, at=None):
                    [account_key(username), address, at])
 
 
+def reserve(db, username, address, limits, at=None):
+    """Before a password is checked: (wait, attempt id). Either the seconds to
+    wait (see retry_after) and None, or 0 and the id of a failure counted in
+    advance, in the same write transaction as the check, so that logins sent
+    all at once cannot each pass it. A login that succeeds removes it
+    (``forgive`` or ``release``); one that fails leaves it as its failure."""
+    at = time.time() if at is None else at
+    with transaction(db):
+        wait = retry_after(db, username, address, limits, at)
+        if wait:
+            return wait, None
+        db.execute("DELETE FROM login_attempts WHERE at <= ?", [at - limits["window"]])
+        attempt = db.execute("INSERT INTO login_attempts (account, address, at) VALUES (?, ?, ?)",
+                             [account_key(username), address, at]).lastrowid
+    return 0, attempt
+
+
+def release(db, attempt):
+    """Take back a failure counted in advance by ``reserve``."""
+    with transaction(db):
+        db.execute("DELETE FROM login_attempts WHERE id = ?", [attempt])
+
+
 def forgive(db, username):
     """A successful login: forget the account's failures (not the address's,
     which may be guessing at other accounts)."""

@@ -2,6 +2,9 @@
 route, HTML in imported metadata, and input limits."""
 
 import io
+import os
+import stat
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
@@ -286,3 +289,53 @@ def test_a_request_over_max_content_length_is_413_json(app, alice, db):
     response = alice.api("POST", "/api/articles/1/annotations", json=demo_claim(db, rationale="x" * 20_000))
     assert response.status_code == 413 and "too large" in response.get_json()["error"]
     assert db["annotations"].count == 0
+
+
+def test_logging_out_ends_a_copied_session_cookie_too(app, alice):
+    """Fault: logout only cleared the browser's cookie; a copy of it kept working for 12 hours."""
+    cookie = alice.client.get_cookie("session").value
+    token = alice.csrf_token()
+    assert alice.client.post("/logout", data={"csrf_token": token}).status_code == 302
+    thief = app.test_client()
+    thief.set_cookie("session", cookie)
+    assert thief.get("/api/session").status_code == 401
+
+
+def test_logins_sent_all_at_once_cannot_pass_the_account_limit(app, db):
+    """Fault: 16 simultaneous wrong passwords got 11 password checks past a limit of 5."""
+    sessions = [Session(app.test_client()) for _ in range(16)]
+    tokens = [s.csrf_token() for s in sessions]
+    start = threading.Barrier(len(sessions))
+    statuses = []
+
+    def attempt(session, token):
+        start.wait()
+        response = session.client.post("/login", data={"username": "bob", "password": "wrong password",
+                                                        "csrf_token": token})
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=attempt, args=pair) for pair in zip(sessions, tokens)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses.count(401) == 5 and statuses.count(429) == 11
+    assert db["login_attempts"].count_where("account = 'bob'") == 5
+
+
+def test_the_database_and_its_backups_are_readable_by_their_owner_only(app, runner, tmp_path):
+    """Fault: the database, its -wal/-shm files and backups were made world-readable (0644)."""
+    database = app.config["DATABASE"]
+    for path in (database, database + "-wal", database + "-shm"):
+        if os.path.exists(path):
+            assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, path
+    result = runner.invoke(args=["backup", str(tmp_path / "copy.sqlite3")])
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(os.stat(tmp_path / "copy.sqlite3").st_mode) == 0o600
+
+
+def test_a_revision_that_is_no_number_is_a_400_not_a_conflict(alice, db):
+    """Fault: "revision": "1" was answered 409 "the text was edited"."""
+    text = db.execute("SELECT text FROM revisions WHERE article_id = 1").fetchone()[0]
+    response = alice.api("POST", "/api/articles/1/annotations", json={**claim(text, "Maduro"), "revision": "1"})
+    assert response.status_code == 400 and "whole number" in response.get_json()["error"]
