@@ -73,13 +73,24 @@ def bob(app):
     return session
 
 
+def new_session(app, db, username, role):
+    """A logged-in session of a new user ``username`` with ``role``."""
+    create_user(db, username, PASSWORD, role=role)
+    session = Session(app.test_client())
+    session.login(username)
+    return session
+
+
 @pytest.fixture
 def editor(app, db):
     """A logged-in session of erin, an editor."""
-    create_user(db, "erin", PASSWORD, role="editor")
-    session = Session(app.test_client())
-    session.login("erin")
-    return session
+    return new_session(app, db, "erin", "editor")
+
+
+@pytest.fixture
+def admin(app, db):
+    """A logged-in session of ada, the only admin."""
+    return new_session(app, db, "ada", "admin")
 
 
 @pytest.fixture

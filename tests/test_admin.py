@@ -14,15 +14,6 @@ from tests.conftest import PASSWORD, Session, claim
 NEW_PASSWORD = "a much newer secret"
 
 
-@pytest.fixture
-def admin(app, db):
-    """A logged-in session of ada, the only admin."""
-    create_user(db, "ada", PASSWORD, role="admin")
-    session = Session(app.test_client())
-    session.login("ada")
-    return session
-
-
 def post(session, path, data=None):
     """A form POST with the session's CSRF token, as the page's forms send it."""
     return session.client.post(path, data={**(data or {}), "csrf_token": session.csrf_token("/")})
