@@ -195,7 +195,8 @@ def list_reviews(annotation_id):
 @bp.post("/annotations/<id:annotation_id>/status")
 @login_required
 def set_status(annotation_id):
-    """``{"status", "note"}`` (editors and admins) -> the annotation."""
+    """``{"status", "note", "final_verdict", "version"}`` (editors and admins; see
+    ``review.set_status``) -> the annotation."""
     db = get_db()
     annotation = annotations.get_annotation(db, annotation_id)
     return jsonify(annotations.to_json(review.set_status(db, annotation, g.user, json_body())))

@@ -50,13 +50,13 @@ def _wait(db, column, value, limit, since, window, at):
 
 
 def record_failure(db, username, address, window, at=None):
-    """Count one failed login; drop failures older than ``window`` seconds
-    (nothing reads them), so the table stays small."""
+    """Count one failed login; its id. Failures older than ``window`` seconds
+    are dropped (nothing reads them), so the table stays small."""
     at = time.time() if at is None else at
     with transaction(db):
         db.execute("DELETE FROM login_attempts WHERE at <= ?", [at - window])
-        db.execute("INSERT INTO login_attempts (account, address, at) VALUES (?, ?, ?)",
-                   [account_key(username), address, at])
+        return db.execute("INSERT INTO login_attempts (account, address, at) VALUES (?, ?, ?)",
+                          [account_key(username), address, at]).lastrowid
 
 
 def reserve(db, username, address, limits, at=None):
@@ -70,10 +70,7 @@ def reserve(db, username, address, limits, at=None):
         wait = retry_after(db, username, address, limits, at)
         if wait:
             return wait, None
-        db.execute("DELETE FROM login_attempts WHERE at <= ?", [at - limits["window"]])
-        attempt = db.execute("INSERT INTO login_attempts (account, address, at) VALUES (?, ?, ?)",
-                             [account_key(username), address, at]).lastrowid
-    return 0, attempt
+        return 0, record_failure(db, username, address, limits["window"], at)
 
 
 def release(db, attempt):
