@@ -236,16 +236,18 @@ def _stale(current):
 
 def _words_changed(db, row, number):
     """A fuzzy re-anchoring: the words judged are not the words there now, so
-    reviews of them are stale and an editor's decision on them is reopened."""
+    reviews of them are stale and an editor's decision on them is reopened.
+    Returns the "status" history entry to add (see ``history_entry``), or None."""
     reopen = row["status"] != "open" and not row["deleted_at"]
     db.execute(
         "UPDATE annotations SET content_version = content_version + 1, status = ?, final_verdict = ?, "
         "status_note = ? WHERE id = ?",
         ["open", None, f"Reopened: its words changed in revision {number}.", row["id"]] if reopen
         else [row["status"], row["final_verdict"], row["status_note"], row["id"]])
-    if reopen:
-        record(db, row, None, "status", _status_of(row), {"status": "open", "final_verdict": None,
-                                                          "note": f"Reopened: its words changed in revision {number}."})
+    if not reopen:
+        return None
+    return history_entry(row, None, "status", _status_of(row), {
+        "status": "open", "final_verdict": None, "note": f"Reopened: its words changed in revision {number}."})
 
 
 def _status_of(row):
@@ -288,12 +290,17 @@ def record(db, annotation, user_id, action, before, after):
     """Add one entry to an annotation's history: who (user id, None for the
     system), what (``action``), and the annotation's API shape before and
     after (rows, or any JSON-able values, or None)."""
-    db["history"].insert({
+    db["history"].insert(history_entry(annotation, user_id, action, before, after))
+
+
+def history_entry(annotation, user_id, action, before, after):
+    """The history row ``record`` adds, as a dict (to insert many at once)."""
+    return {
         "annotation_id": annotation["id"], "user_id": user_id, "action": action,
         "before": None if before is None else json.dumps(_shape(before), ensure_ascii=False),
         "after": None if after is None else json.dumps(_shape(after), ensure_ascii=False),
         "created_at": now(),
-    })
+    }
 
 
 def _shape(value):
@@ -469,40 +476,61 @@ def reanchor_article(db, article_id, number, text):
     {"annotation_id", "outcome", "start", "end", "score"}.
     """
     maps = {}
-    report = []
+    report, moves, orphans, reanchorings, entries = [], [], [], [], []
+    # (author_id, kind, start, end) of the live annotations already placed on
+    # ``number``: a second one there would duplicate the author's annotation.
+    placed = set()
     stamp = now()
     for row in list_annotations(db, article_id, include_deleted=True):
         if row["revision"] not in maps:
             maps[row["revision"]] = PositionMap(_revision_text(db, row), text)
         found = reanchor(text, row["start"], row["end"], row["exact"], row["prefix"], row["suffix"],
                          maps[row["revision"]])
-        if found.outcome != ORPHANED and not row["deleted_at"] and _same_span(
-                db, {**row, "revision": number, "start": found.start, "end": found.end}, row["id"]):
-            found = Anchor(ORPHANED, None, None, found.score)  # would duplicate the author's other annotation
+        span = (row["author_id"], row["kind"], found.start, found.end)
+        if found.outcome != ORPHANED and not row["deleted_at"]:
+            if span in placed:
+                found = Anchor(ORPHANED, None, None, found.score)
+            else:
+                placed.add(span)
         if found.outcome == ORPHANED:
-            db.execute("UPDATE annotations SET orphaned = 1, version = version + 1 WHERE id = ?", [row["id"]])
+            orphans.append((row["id"],))
         else:
             quote = quote_selector(text, found.start, found.end)
-            db.execute(
-                'UPDATE annotations SET start = ?, "end" = ?, exact = ?, prefix = ?, suffix = ?, '
-                "revision = ?, orphaned = 0, version = version + 1 WHERE id = ?",
-                [found.start, found.end, quote["exact"], quote["prefix"], quote["suffix"], number, row["id"]],
-            )
+            moves.append((found.start, found.end, quote["exact"], quote["prefix"], quote["suffix"], number, row["id"]))
             if found.outcome == FUZZY:
-                _words_changed(db, row, number)
-        db["reanchorings"].insert({
+                entries.append(_words_changed(db, row, number))
+        reanchorings.append({
             "annotation_id": row["id"], "from_revision": row["revision"], "to_revision": number,
             "outcome": found.outcome, "score": found.score, "old_start": row["start"], "old_end": row["end"],
             "old_exact": row["exact"], "new_start": found.start, "new_end": found.end, "created_at": stamp,
         })
         if row["deleted_at"]:
             continue  # kept in step for a restore, but not reported
-        record(db, row, None, "reanchor", {"revision": row["revision"], "start": row["start"], "end": row["end"]},
-               {"revision": number if found.outcome != ORPHANED else row["revision"], "outcome": found.outcome,
-                "start": found.start, "end": found.end, "score": found.score})
+        entries.append(history_entry(
+            row, None, "reanchor", {"revision": row["revision"], "start": row["start"], "end": row["end"]},
+            {"revision": number if found.outcome != ORPHANED else row["revision"], "outcome": found.outcome,
+             "start": found.start, "end": found.end, "score": found.score}))
         report.append({"annotation_id": row["id"], "outcome": found.outcome,
                        "start": found.start, "end": found.end, "score": found.score})
+    # Written in bulk, in the order of the loop (history ids keep that order).
+    db.conn.executemany("UPDATE annotations SET orphaned = 1, version = version + 1 WHERE id = ?", orphans)
+    db.conn.executemany(
+        'UPDATE annotations SET start = ?, "end" = ?, exact = ?, prefix = ?, suffix = ?, '
+        "revision = ?, orphaned = 0, version = version + 1 WHERE id = ?", moves)
+    _insert_many(db, "reanchorings", reanchorings)
+    _insert_many(db, "history", [entry for entry in entries if entry])
     return report
+
+
+def _insert_many(db, table, rows):
+    """Insert ``rows`` (dicts with the same keys) with one executemany: for
+    thousands of rows sqlite-utils' ``insert_all`` spends most of the time in
+    Python building its statements."""
+    if rows:
+        columns = list(rows[0])
+        db.conn.executemany(
+            f"INSERT INTO {table} ({', '.join(f'[{c}]' for c in columns)}) "
+            f"VALUES ({', '.join(':' + c for c in columns)})", rows)
 
 
 def to_json(row):
