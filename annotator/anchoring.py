@@ -23,6 +23,7 @@ Deterministic: the same texts and selector always give the same result
 """
 
 import difflib
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from diff_match_patch import diff_match_patch
@@ -80,6 +81,9 @@ class PositionMap:
                 self._keep(a, b, old_at[i2] - a)
             elif tag == "replace" and (old_at[i2] - a) + (new_at[j2] - b) <= MAX_CHARACTER_DIFF:
                 self._diff_characters(old_text[a:old_at[i2]], new_text[b:new_at[j2]], a, b)
+        # The stretches are in order and apart, so the one holding an old
+        # offset is found by bisection (thousands of lookups after an edit).
+        self._old_starts = [a for a, _, _ in self.kept]
 
     def _diff_characters(self, old, new, a, b):
         differ = diff_match_patch()
@@ -98,21 +102,22 @@ class PositionMap:
             self.kept.append((a, b, length))
 
     def unchanged(self, start, end):
-        """The new [start, end) of old [start, end) if those characters were all
-        kept, untouched and together; else None."""
-        for a, b, length in self.kept:
-            if a <= start and end <= a + length:
+        """The new [start, end) of old [start, end) (start < end) if those
+        characters were all kept, untouched and together; else None."""
+        i = bisect_right(self._old_starts, start) - 1
+        if i >= 0:
+            a, b, length = self.kept[i]
+            if end <= a + length:
                 return b + start - a, b + end - a
         return None
 
     def __call__(self, offset):
         """Where old ``offset`` is in the new text (after the last kept stretch before it)."""
-        best = 0
-        for a, b, length in self.kept:
-            if a > offset:
-                break
-            best = b + min(offset - a, length)
-        return best
+        i = bisect_right(self._old_starts, offset) - 1
+        if i < 0:
+            return 0
+        a, b, length = self.kept[i]
+        return b + min(offset - a, length)
 
 
 def _lines(text):
@@ -163,65 +168,54 @@ def locate(text, start, end, exact, prefix="", suffix=""):
     return _fuzzy(text, exact, prefix, suffix)
 
 
-def _occurrences(text, quote):
-    at = text.find(quote)
-    while at >= 0:
-        yield at
-        at = text.find(quote, at + 1)
-
-
 def _best_occurrence(text, quote, prefix, suffix, near):
     """Start of the occurrence of ``quote`` with the most context agreeing, then
     nearest ``near``; None if there is none that starts and ends on the same
     kind of boundary as the original (so "5 percent" never lands inside
     "15 percent") and, for a short quote, with ``SHORT_QUOTE_CONTEXT``
     characters of context agreeing (so "Maduro" from a deleted paragraph does
-    not land on any other "Maduro")."""
+    not land on any other "Maduro").
+
+    A common word occurs hundreds of times in a long article, so the checks
+    run inline on single characters, the boundaries' expected kind worked out
+    once per quote."""
     needed = 0 if len(quote) >= SHORT_QUOTE else min(SHORT_QUOTE_CONTEXT, len(prefix) + len(suffix))
+    # A quote that starts (ends) with a non-alphanumeric never joins its
+    # neighbour, whatever it is: that boundary needs no check.
+    check_start, joined_start = quote[:1].isalnum(), _joins(prefix[-1:], quote[:1])
+    check_end, joined_end = quote[-1:].isalnum(), _joins(quote[-1:], suffix[:1])
+    size, length = len(text), len(quote)
     best = None
-    for at in _occurrences(text, quote):
-        if not _same_boundaries(text, at, quote, prefix, suffix):
-            continue
-        score = _context_score(text, at, quote, prefix, suffix)
-        if score < needed:
-            continue
-        rank = (-score, abs(at - near), at)
-        if best is None or rank < best:
-            best = rank
+    at = text.find(quote)
+    while at >= 0:
+        end = at + length
+        if (not check_start or (at > 0 and text[at - 1].isalnum()) == joined_start) and (
+                not check_end or (end < size and text[end].isalnum()) == joined_end):
+            score = _context_score(text, at, end, prefix, suffix)
+            if score >= needed:
+                rank = (-score, abs(at - near), at)
+                if best is None or rank < best:
+                    best = rank
+        at = text.find(quote, at + 1)
     return None if best is None else best[2]
-
-
-def _same_boundaries(text, at, quote, prefix, suffix):
-    """Whether ``quote`` at ``at`` is cut from its neighbours the way the
-    original was: inside a word only if the original was."""
-    before = text[at - 1] if at > 0 else ""
-    after = text[at + len(quote)] if at + len(quote) < len(text) else ""
-    return (_joins(prefix[-1:], quote[:1]) == _joins(before, quote[:1])
-            and _joins(quote[-1:], suffix[:1]) == _joins(quote[-1:], after))
 
 
 def _joins(left, right):
     return bool(left) and bool(right) and left.isalnum() and right.isalnum()
 
 
-def _context_score(text, at, quote, prefix, suffix):
-    """How many characters of the stored prefix and suffix match around ``at``."""
-    before = text[max(0, at - len(prefix)):at]
-    after = text[at + len(quote):at + len(quote) + len(suffix)]
-    return _common_suffix(before, prefix) + _common_prefix(after, suffix)
-
-
-def _common_prefix(a, b):
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
-def _common_suffix(a, b):
-    return _common_prefix(a[::-1], b[::-1])
+def _context_score(text, start, end, prefix, suffix):
+    """How many characters of the stored prefix (suffix) match right before
+    ``start`` (after ``end``): compared outward, one by one."""
+    i, j = start - 1, len(prefix) - 1
+    while i >= 0 and j >= 0 and text[i] == prefix[j]:
+        i -= 1
+        j -= 1
+    k, m = end, 0
+    while k < len(text) and m < len(suffix) and text[k] == suffix[m]:
+        k += 1
+        m += 1
+    return (len(prefix) - 1 - j) + m
 
 
 def _fuzzy(text, quote, prefix, suffix):
