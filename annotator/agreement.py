@@ -23,6 +23,10 @@ import krippendorff
 from .annotations import verdicts
 
 
+#: The claims that make items: live, anchored, on one article (``{where}``).
+_CLAIMS = "a.kind = 'claim' AND a.deleted_at IS NULL AND a.orphaned = 0 {where}"
+
+
 def judgements(db, article_id=None):
     """{item: {username: verdict}} for items judged by two or more people.
 
@@ -30,28 +34,30 @@ def judgements(db, article_id=None):
     for all.
     """
     where, params = ("AND a.article_id = ?", [article_id]) if article_id is not None else ("", [])
+    claims = _CLAIMS.format(where=where)
     items = {}
-    claims = db.query(
-        "SELECT a.id, a.article_id, a.revision, a.start, a.\"end\", a.verdict, users.username "
-        "FROM annotations a JOIN users ON users.id = a.author_id "
-        f"WHERE a.kind = 'claim' AND a.deleted_at IS NULL AND a.orphaned = 0 {where} ORDER BY a.id", params)
     item_of = {}
-    for c in claims:
-        item = (c["article_id"], c["revision"], c["start"], c["end"])
-        items.setdefault(item, {})[c["username"]] = c["verdict"]
-        item_of[c["id"]] = (item, c["verdict"])
-    reviews = db.query(
-        "SELECT r.annotation_id, r.decision, r.verdict, users.username FROM reviews r "
-        "JOIN users ON users.id = r.reviewer_id WHERE r.decision IN ('agree', 'disagree') ORDER BY r.id")
+    for claim_id, article, revision, start, end, verdict, username in db.execute(
+            'SELECT a.id, a.article_id, a.revision, a.start, a."end", a.verdict, users.username '
+            f"FROM annotations a JOIN users ON users.id = a.author_id WHERE {claims} ORDER BY a.id", params):
+        item = (article, revision, start, end)
+        items.setdefault(item, {})[username] = verdict
+        item_of[claim_id] = (item, verdict)
+    # Only the reviews of those claims: reading every review in the database
+    # made one article's figures as slow as the whole newsroom's.
+    reviews = db.execute(
+        "SELECT r.annotation_id, r.verdict, users.username FROM reviews r "
+        "JOIN annotations a ON a.id = r.annotation_id JOIN users ON users.id = r.reviewer_id "
+        f"WHERE r.decision IN ('agree', 'disagree') AND {claims} ORDER BY r.id", params)
     authored = {item: set(people) for item, people in items.items()}
-    for r in reviews:
-        if r["annotation_id"] not in item_of:
-            continue
-        item, claimed = item_of[r["annotation_id"]]
-        if r["username"] in authored[item]:
+    for annotation_id, reviewed_verdict, username in reviews:
+        if annotation_id not in item_of:
+            continue  # a claim saved between the two queries
+        item, claimed = item_of[annotation_id]
+        if username in authored[item]:
             continue  # their own claim on the span is their judgement
         # An agreement stores the verdict agreed with (older ones may not: then the claim's).
-        items[item][r["username"]] = r["verdict"] or claimed
+        items[item][username] = reviewed_verdict or claimed
     return {item: people for item, people in items.items() if len(people) >= 2}
 
 
@@ -88,9 +94,16 @@ def agreement(db, article_id=None):
     people = sorted({p for judged in found.values() for p in judged})
     items = list(found.values())
     rows = [[position.get(judged.get(p)) if p in judged else None for judged in items] for p in people]
+    # Each person's verdicts by item index (in item order), so that a pair's
+    # common items come from the shorter list, not a pass over every item.
+    verdicts_of = {person: {} for person in people}
+    for index, judged in enumerate(items):
+        for person, verdict in judged.items():
+            verdicts_of[person][index] = verdict
     kappas = []
     for a, b in combinations(people, 2):
-        pairs = [(judged[a], judged[b]) for judged in items if a in judged and b in judged]
+        of_a, of_b = verdicts_of[a], verdicts_of[b]
+        pairs = [(verdict, of_b[index]) for index, verdict in of_a.items() if index in of_b]
         if pairs:
             kappa = cohen_kappa(pairs)
             kappas.append({"a": a, "b": b, "kappa": None if kappa is None else round(kappa, 4), "items": len(pairs)})
