@@ -234,7 +234,7 @@ def _stale(current):
     )
 
 
-def _words_changed(db, row, number):
+def _words_changed(db, row, number, stamp):
     """A fuzzy re-anchoring: the words judged are not the words there now, so
     reviews of them are stale and an editor's decision on them is reopened.
     Returns the "status" history entry to add (see ``history_entry``), or None."""
@@ -247,7 +247,7 @@ def _words_changed(db, row, number):
     if not reopen:
         return None
     return history_entry(row, None, "status", _status_of(row), {
-        "status": "open", "final_verdict": None, "note": f"Reopened: its words changed in revision {number}."})
+        "status": "open", "final_verdict": None, "note": f"Reopened: its words changed in revision {number}."}, stamp)
 
 
 def _status_of(row):
@@ -293,13 +293,14 @@ def record(db, annotation, user_id, action, before, after):
     db["history"].insert(history_entry(annotation, user_id, action, before, after))
 
 
-def history_entry(annotation, user_id, action, before, after):
-    """The history row ``record`` adds, as a dict (to insert many at once)."""
+def history_entry(annotation, user_id, action, before, after, stamp=None):
+    """The history row ``record`` adds, as a dict (to insert many at once);
+    stamp: its created_at (default: now)."""
     return {
         "annotation_id": annotation["id"], "user_id": user_id, "action": action,
         "before": None if before is None else json.dumps(_shape(before), ensure_ascii=False),
         "after": None if after is None else json.dumps(_shape(after), ensure_ascii=False),
-        "created_at": now(),
+        "created_at": stamp or now(),
     }
 
 
@@ -476,16 +477,24 @@ def reanchor_article(db, article_id, number, text):
     {"annotation_id", "outcome", "start", "end", "score"}.
     """
     maps = {}
+    # Teammates often annotate the same words: the same span and quote land
+    # the same way, so each is anchored once (a fuzzy search reads the whole text).
+    anchors = {}
     report, moves, orphans, reanchorings, entries = [], [], [], [], []
     # (author_id, kind, start, end) of the live annotations already placed on
     # ``number``: a second one there would duplicate the author's annotation.
     placed = set()
     stamp = now()
-    for row in list_annotations(db, article_id, include_deleted=True):
+    # In list_annotations' order, without its review counts; read whole
+    # before any row is written.
+    rows = list(db.query('SELECT * FROM annotations WHERE article_id = ? ORDER BY start, "end", id', [article_id]))
+    for row in rows:
         if row["revision"] not in maps:
             maps[row["revision"]] = PositionMap(_revision_text(db, row), text)
-        found = reanchor(text, row["start"], row["end"], row["exact"], row["prefix"], row["suffix"],
-                         maps[row["revision"]])
+        quoted = (row["revision"], row["start"], row["end"], row["exact"], row["prefix"], row["suffix"])
+        if quoted not in anchors:
+            anchors[quoted] = reanchor(text, *quoted[1:], maps[row["revision"]])
+        found = anchors[quoted]
         span = (row["author_id"], row["kind"], found.start, found.end)
         if found.outcome != ORPHANED and not row["deleted_at"]:
             if span in placed:
@@ -498,7 +507,7 @@ def reanchor_article(db, article_id, number, text):
             quote = quote_selector(text, found.start, found.end)
             moves.append((found.start, found.end, quote["exact"], quote["prefix"], quote["suffix"], number, row["id"]))
             if found.outcome == FUZZY:
-                entries.append(_words_changed(db, row, number))
+                entries.append(_words_changed(db, row, number, stamp))
         reanchorings.append({
             "annotation_id": row["id"], "from_revision": row["revision"], "to_revision": number,
             "outcome": found.outcome, "score": found.score, "old_start": row["start"], "old_end": row["end"],
@@ -509,7 +518,7 @@ def reanchor_article(db, article_id, number, text):
         entries.append(history_entry(
             row, None, "reanchor", {"revision": row["revision"], "start": row["start"], "end": row["end"]},
             {"revision": number if found.outcome != ORPHANED else row["revision"], "outcome": found.outcome,
-             "start": found.start, "end": found.end, "score": found.score}))
+             "start": found.start, "end": found.end, "score": found.score}, stamp))
         report.append({"annotation_id": row["id"], "outcome": found.outcome,
                        "start": found.start, "end": found.end, "score": found.score})
     # Written in bulk, in the order of the loop (history ids keep that order).
