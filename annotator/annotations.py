@@ -521,14 +521,20 @@ def reanchor_article(db, article_id, number, text):
              "start": found.start, "end": found.end, "score": found.score}, stamp))
         report.append({"annotation_id": row["id"], "outcome": found.outcome,
                        "start": found.start, "end": found.end, "score": found.score})
-    # Written in bulk, in the order of the loop (history ids keep that order).
+    _write_reanchoring(db, orphans, moves, reanchorings, [entry for entry in entries if entry])
+    return report
+
+
+def _write_reanchoring(db, orphans, moves, reanchorings, entries):
+    """Write a re-anchoring in bulk, each list in the order it was made (so
+    history ids keep it): orphans [(id,)], moves [(start, end, exact, prefix,
+    suffix, revision, id)], reanchorings and history entries (dicts)."""
     db.conn.executemany("UPDATE annotations SET orphaned = 1, version = version + 1 WHERE id = ?", orphans)
     db.conn.executemany(
         'UPDATE annotations SET start = ?, "end" = ?, exact = ?, prefix = ?, suffix = ?, '
         "revision = ?, orphaned = 0, version = version + 1 WHERE id = ?", moves)
     _insert_many(db, "reanchorings", reanchorings)
-    _insert_many(db, "history", [entry for entry in entries if entry])
-    return report
+    _insert_many(db, "history", entries)
 
 
 def _insert_many(db, table, rows):
