@@ -176,28 +176,52 @@ def _best_occurrence(text, quote, prefix, suffix, near):
     characters of context agreeing (so "Maduro" from a deleted paragraph does
     not land on any other "Maduro").
 
-    A common word occurs hundreds of times in a long article, so the checks
-    run inline on single characters, the boundaries' expected kind worked out
-    once per quote."""
+    A common word occurs hundreds of times in a long article, so the most
+    context there can be is looked for first, and otherwise the checks run
+    inline on single characters."""
+    cut_like_original = _boundary_check(text, quote, prefix, suffix)
+    # All the stored context agreeing is the highest score: where prefix,
+    # quote and suffix occur together, no other occurrence can win.
+    whole = [at + len(prefix) for at in _find_all(text, prefix + quote + suffix)
+             if cut_like_original(at + len(prefix))]
+    if whole:
+        return min(whole, key=lambda at: (abs(at - near), at))
     needed = 0 if len(quote) >= SHORT_QUOTE else min(SHORT_QUOTE_CONTEXT, len(prefix) + len(suffix))
-    # A quote that starts (ends) with a non-alphanumeric never joins its
-    # neighbour, whatever it is: that boundary needs no check.
-    check_start, joined_start = quote[:1].isalnum(), _joins(prefix[-1:], quote[:1])
-    check_end, joined_end = quote[-1:].isalnum(), _joins(quote[-1:], suffix[:1])
-    size, length = len(text), len(quote)
     best = None
-    at = text.find(quote)
-    while at >= 0:
-        end = at + length
-        if (not check_start or (at > 0 and text[at - 1].isalnum()) == joined_start) and (
-                not check_end or (end < size and text[end].isalnum()) == joined_end):
-            score = _context_score(text, at, end, prefix, suffix)
+    for at in _find_all(text, quote):
+        if cut_like_original(at):
+            score = _context_score(text, at, at + len(quote), prefix, suffix)
             if score >= needed:
                 rank = (-score, abs(at - near), at)
                 if best is None or rank < best:
                     best = rank
-        at = text.find(quote, at + 1)
     return None if best is None else best[2]
+
+
+def _find_all(text, part):
+    """Every start of ``part`` in ``text``, overlapping ones too, in order."""
+    at = text.find(part)
+    while at >= 0:
+        yield at
+        at = text.find(part, at + 1)
+
+
+def _boundary_check(text, quote, prefix, suffix):
+    """A function of a start in ``text``: whether ``quote`` there is cut from
+    its neighbours the way the original was (inside a word only if the
+    original was). The expected kinds are worked out once per quote; a quote
+    that starts (ends) with a non-alphanumeric never joins its neighbour,
+    whatever it is, so that boundary needs no check."""
+    check_start, joined_start = quote[:1].isalnum(), _joins(prefix[-1:], quote[:1])
+    check_end, joined_end = quote[-1:].isalnum(), _joins(quote[-1:], suffix[:1])
+    size, length = len(text), len(quote)
+
+    def cut_like_original(at):
+        end = at + length
+        return (not check_start or (at > 0 and text[at - 1].isalnum()) == joined_start) and (
+            not check_end or (end < size and text[end].isalnum()) == joined_end)
+
+    return cut_like_original
 
 
 def _joins(left, right):
