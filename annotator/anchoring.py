@@ -88,7 +88,9 @@ class PositionMap:
     def _diff_characters(self, old, new, a, b):
         differ = diff_match_patch()
         differ.Diff_Timeout = 0  # the same texts must always give the same diff
-        for op, chunk in differ.diff_main(old, new, False):
+        diffs = differ.diff_main(old, new, False)
+        differ.diff_cleanupSemantic(diffs)  # no "kept" stretches of chance single letters in rewritten words
+        for op, chunk in diffs:
             if op == 0:
                 self._keep(a, b, len(chunk))
             a += len(chunk) if op <= 0 else 0
@@ -141,7 +143,9 @@ def reanchor(new_text, start, end, exact, prefix="", suffix="", position_map=Non
     if kept:
         return Anchor(EXACT, kept[0], kept[1], 1.0)
     mapped = position_map(start)
-    found = _best_occurrence(new_text, exact, prefix, suffix, mapped)
+    found = _inside_image(new_text, exact, prefix, suffix, mapped, position_map(end))
+    if found is None:
+        found = _best_occurrence(new_text, exact, prefix, suffix, mapped)
     if found is not None:
         return Anchor(MOVED, found, found + len(exact), 1.0)
     return _fuzzy(new_text, exact, prefix, suffix)
@@ -196,6 +200,18 @@ def _best_occurrence(text, quote, prefix, suffix, near):
                 if best is None or rank < best:
                     best = rank
     return None if best is None else best[2]
+
+
+def _inside_image(text, quote, prefix, suffix, lo, hi):
+    """Start of the first occurrence of ``quote`` within new [lo, hi), where
+    the diff puts the old span's characters, cut on the same boundaries; None
+    if there is none. Its context need not agree: an edit just beside the
+    span changes the context but not where the words are."""
+    cut_like_original = _boundary_check(text, quote, prefix, suffix)
+    at = text.find(quote, lo, hi)
+    while at >= 0 and not cut_like_original(at):
+        at = text.find(quote, at + 1, hi)
+    return None if at < 0 else at
 
 
 def _find_all(text, part):

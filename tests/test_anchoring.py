@@ -133,3 +133,17 @@ def test_a_moved_paragraph_is_moved():
     new = "First paragraph.\n\nThird paragraph.\n\nThe minister claimed “no fiends here” yesterday."
     result = anchor(old, new, "no fiends")
     assert result.outcome == "moved" and new[result.start:result.end] == "no fiends"
+
+
+def test_a_short_quote_whose_context_was_edited_is_found_where_the_diff_puts_it():
+    """Regression (found by hypothesis): "1" typed just before "10" in "000010"
+    changed the short quote's prefix, and the character diff kept "00001"
+    instead of "0000", so the quote, still the only one there, was orphaned."""
+    result = anchor("000010", "0000110", "10")
+    assert (result.outcome, result.start, result.end) == ("moved", 5, 7)
+
+
+def test_a_short_quote_whose_words_were_deleted_still_does_not_land_elsewhere():
+    old = "Maduro spoke.\n\nThe minister said it 10 times.\n\nThen he left."
+    new = "Maduro spoke.\n\nThen he left, 10 days later."
+    assert anchor(old, new, "10").outcome == "orphaned"
