@@ -2,7 +2,7 @@
 // select, edit and delete annotations. Talks to /api with the CSRF header.
 
 import { OffsetMap, rangeToSpan } from './offsets.js';
-import { renderHighlights, marksFor } from './highlight.js';
+import { renderHighlights, redrawHighlights, marksFor } from './highlight.js';
 import { apiClient } from './api.js';
 import { draftStore, newClientUuid } from './drafts.js';
 import { retryDelay, isTransient } from './retry.js';
@@ -91,9 +91,9 @@ function render() {
   const shown = visible();
   const orphans = shown.filter((a) => a.orphaned);
   drawHighlights(shown);
-  list.replaceChildren(...shown.filter((a) => !a.orphaned).map(card));
+  cards.show(shown.filter((a) => !a.orphaned));
   orphanSection.hidden = orphans.length === 0;
-  orphanList.replaceChildren(...orphans.map(card));
+  orphanCards.show(orphans);
   orphanCount.textContent = `(${orphans.length})`;
   const claims = shown.filter((a) => a.kind === 'claim').length;
   count.textContent = `${claims} claim${claims === 1 ? '' : 's'}, ${shown.length - claims} correction${shown.length - claims === 1 ? '' : 's'}`;
@@ -105,21 +105,44 @@ function render() {
   markSelected();
 }
 
-// The span being annotated shows as a dashed 'draft' highlight, since the
-// browser's own selection disappears once the panel takes the focus.
+// What the text shows: the saved spans and the draft, in UTF-16 units.
+const drawn = { spans: [], draft: null };
+
 function drawHighlights(shown = visible()) {
   // An orphan's offsets point into an older revision: it has no place here.
-  const spans = shown.filter((a) => !a.orphaned).map((a) => ({
+  drawn.spans = shown.filter((a) => !a.orphaned).map((a) => ({
     id: a.id,
     kind: a.kind,
     start: map.toUnits(a.start),
     end: map.toUnits(a.end),
     colour: a.kind === 'claim' ? (verdicts[a.verdict] || {}).colour || '#888' : null,
   }));
-  if (state.draft && state.editingId === null && !state.draft.stale) {
-    spans.push({ id: 0, kind: 'draft', start: map.toUnits(state.draft.start), end: map.toUnits(state.draft.end) });
+  drawn.draft = draftSpan();
+  renderHighlights(root, TEXT, drawn.draft ? [...drawn.spans, drawn.draft] : drawn.spans);
+  markSelected();
+}
+
+// The span being annotated shows as a dashed 'draft' highlight, since the
+// browser's own selection disappears once the panel takes the focus.
+function draftSpan() {
+  if (!state.draft || state.editingId !== null || state.draft.stale) return null;
+  return { id: 0, kind: 'draft', start: map.toUnits(state.draft.start), end: map.toUnits(state.draft.end) };
+}
+
+// Only the draft changed (a new selection, the editor opened or closed):
+// redraw just the words it left and the words it covers now.
+function drawDraft() {
+  const draft = draftSpan();
+  const old = drawn.draft;
+  if (old && draft && old.start === draft.start && old.end === draft.end) return;
+  if (old) {
+    drawn.draft = null;
+    redrawHighlights(root, TEXT, drawn.spans, old.start, old.end);
   }
-  renderHighlights(root, TEXT, spans);
+  if (draft) {
+    drawn.draft = draft;
+    redrawHighlights(root, TEXT, [...drawn.spans, draft], draft.start, draft.end);
+  }
   markSelected();
 }
 
@@ -145,6 +168,49 @@ function el(tag, className, text) {
   if (text !== undefined) node.textContent = text;
   return node;
 }
+
+// Thousands of cards cost seconds of layout, so a list draws a page of cards
+// at first and the next page whenever its end comes near the view (or a
+// card further down is selected).
+const CARDS_PER_PAGE = 100;
+
+function pagedList(listElement) {
+  let items = [];
+  let drawnCount = 0;
+  const end = el('li', 'list-end');
+  end.setAttribute('aria-hidden', 'true');
+  const nearEnd = new IntersectionObserver((entries) => {
+    if (entries.some((e) => e.isIntersecting)) more(drawnCount + CARDS_PER_PAGE);
+  }, { rootMargin: '1000px 0px', scrollMargin: '1000px 0px' }); // scrollMargin: inside the scrolling sidebar too
+
+  function more(upTo) {
+    const fragment = document.createDocumentFragment();
+    for (; drawnCount < Math.min(upTo, items.length); drawnCount++) fragment.append(card(items[drawnCount]));
+    end.before(fragment);
+    nearEnd.unobserve(end);
+    if (drawnCount < items.length) nearEnd.observe(end); // observing anew reports whether it is still near
+    else end.remove();
+  }
+
+  return {
+    /** Show cards for `annotations`, as many as were drawn before (the scroll stays) and at least a page. */
+    show(annotations) {
+      const keep = Math.max(CARDS_PER_PAGE, drawnCount);
+      items = annotations;
+      drawnCount = 0;
+      listElement.replaceChildren(end);
+      more(keep);
+    },
+    /** Draw the cards down to annotation `id`'s, if it is in the list. */
+    reveal(id) {
+      const at = items.findIndex((a) => a.id === id);
+      if (at >= drawnCount) more(at + 1);
+    },
+  };
+}
+
+const cards = pagedList(list);
+const orphanCards = pagedList(orphanList);
 
 function card(a) {
   const item = el('li', `annotation-card kind-${a.kind}${a.orphaned ? ' orphaned' : ''}`);
@@ -376,6 +442,7 @@ async function refreshOne(id, item) {
 
 function select(id, { scrollText = false, scrollList = false } = {}) {
   state.selectedId = id;
+  if (id !== null) cards.reveal(id);
   markSelected();
   if (id === null) return;
   const marks = marksFor(root, id);
@@ -433,7 +500,7 @@ function newSelection(span, focus) {
     }
     state.draft = span;
     document.getElementById('editor-quote').textContent = span.exact;
-    drawHighlights();
+    drawDraft();
     rememberDraft();
     return;
   }
@@ -515,7 +582,7 @@ function openEditor(annotation, span = null, { focus = true } = {}) {
   setKind(annotation ? annotation.kind : 'claim');
   editor.hidden = false;
   editor.scrollIntoView({ block: 'nearest' });
-  drawHighlights();
+  drawDraft();
   if (annotation) select(annotation.id, { scrollText: true });
   if (focus) (annotation ? form.elements.rationale : form.elements.verdict).focus({ preventScroll: true });
 }
@@ -533,7 +600,7 @@ function closeEditor() {
   hideConflict();
   restoredNote.hidden = true;
   drafts.clear();
-  if (wasOpen) drawHighlights();
+  if (wasOpen) drawDraft();
   if (wasOpen && state.returnFocus && state.returnFocus.isConnected) state.returnFocus.focus({ preventScroll: true });
 }
 
@@ -604,7 +671,7 @@ function restoreDraft() {
   }
   fillForm(saved.fields);
   state.dirty = true;
-  drawHighlights();
+  drawDraft();
   rememberDraft();
   restoredNote.textContent = note;
   restoredNote.hidden = false;
