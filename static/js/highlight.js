@@ -7,7 +7,8 @@
 // The segments are grouped in one block per paragraph (the text up to and
 // including a run of line breaks), so that a change of one span (the draft
 // moving with a new selection) redraws, and the browser lays out again, one
-// paragraph instead of a whole long article with thousands of highlights.
+// paragraph instead of a whole long article with thousands of highlights;
+// and the browser lays out only the paragraphs near the view.
 
 // For each root drawn here: the UTF-16 offset where each of its paragraphs starts.
 const paragraphStarts = new WeakMap();
@@ -22,7 +23,7 @@ const paragraphStarts = new WeakMap();
 export function renderHighlights(root, text, spans) {
   const starts = paragraphsOf(text);
   const ends = [...starts.slice(1), text.length];
-  const blocks = starts.map(() => paragraphBlock());
+  const blocks = starts.map((start, i) => paragraphBlock(text.slice(start, ends[i])));
   let at = 0;
   for (const { from, node } of segments(text, spans, 0, text.length, starts)) {
     while (from >= ends[at]) at++;
@@ -65,9 +66,15 @@ function paragraphsOf(text) {
   return starts;
 }
 
-function paragraphBlock() {
+// A paragraph off screen is not laid out (content-visibility: auto in
+// app.css) until it comes near: until then it takes the height of its
+// estimated number of lines, about 80 characters each, plus its blank lines.
+function paragraphBlock(paragraph) {
   const block = document.createElement('span');
   block.className = 'paragraph';
+  const breaks = paragraph.length - paragraph.trimEnd().length;
+  const lines = Math.ceil((paragraph.length - breaks) / 80) + Math.max(0, breaks - 1);
+  block.style.setProperty('contain-intrinsic-block-size', `auto ${Math.max(1, lines)}lh`);
   return block;
 }
 
