@@ -446,9 +446,18 @@ function select(id, { scrollText = false, scrollList = false } = {}) {
   markSelected();
   if (id === null) return;
   const marks = marksFor(root, id);
-  if (scrollText && marks.length) marks[0].scrollIntoView({ block: 'center', behavior: 'smooth' });
+  if (scrollText && marks.length) scrollTextTo(marks[0]);
   const item = list.querySelector(`[data-id="${id}"]`);
   if (scrollList && item) item.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+}
+
+// Paragraphs far from the view have estimated heights until they are laid
+// out (content-visibility in app.css), so a long smooth scroll would end off
+// its target: only a short one glides, a long one jumps.
+function scrollTextTo(node) {
+  const { top, bottom } = node.getBoundingClientRect();
+  const near = bottom > -window.innerHeight && top < 2 * window.innerHeight;
+  node.scrollIntoView({ block: 'center', behavior: near ? 'smooth' : 'instant' });
 }
 
 function markSelected() {

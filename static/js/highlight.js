@@ -68,12 +68,12 @@ function paragraphsOf(text) {
 
 // A paragraph off screen is not laid out (content-visibility: auto in
 // app.css) until it comes near: until then it takes the height of its
-// estimated number of lines, about 80 characters each, plus its blank lines.
+// estimated number of lines, about 84 characters each, plus its blank lines.
 function paragraphBlock(paragraph) {
   const block = document.createElement('span');
   block.className = 'paragraph';
   const breaks = paragraph.length - paragraph.trimEnd().length;
-  const lines = Math.ceil((paragraph.length - breaks) / 80) + Math.max(0, breaks - 1);
+  const lines = Math.ceil((paragraph.length - breaks) / 84) + Math.max(0, breaks - 1);
   block.style.setProperty('contain-intrinsic-block-size', `auto ${Math.max(1, lines)}lh`);
   return block;
 }
