@@ -169,42 +169,75 @@ function el(tag, className, text) {
   return node;
 }
 
-// Thousands of cards cost seconds of layout, so a list draws a page of cards
-// at first and the next page whenever its end comes near the view (or a
-// card further down is selected).
+// Thousands of cards cost seconds to build and lay out, so a list draws a
+// window of them: a page at first, the next (or the previous) page whenever
+// the window's end (or start) comes near the view, and a new window around a
+// card that is selected outside it.
 const CARDS_PER_PAGE = 100;
 
 function pagedList(listElement) {
   let items = [];
-  let drawnCount = 0;
-  const end = el('li', 'list-end');
-  end.setAttribute('aria-hidden', 'true');
-  const nearEnd = new IntersectionObserver((entries) => {
-    if (entries.some((e) => e.isIntersecting)) more(drawnCount + CARDS_PER_PAGE);
+  let [lo, hi] = [0, 0]; // the cards drawn are those of items[lo..hi)
+  const [head, tail] = [el('li', 'list-more'), el('li', 'list-more')];
+  head.setAttribute('aria-hidden', 'true');
+  tail.setAttribute('aria-hidden', 'true');
+  const near = new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      if (e.isIntersecting && e.target === head) drawBefore();
+      else if (e.isIntersecting && e.target === tail) drawAfter();
+    }
   }, { rootMargin: '1000px 0px', scrollMargin: '1000px 0px' }); // scrollMargin: inside the scrolling sidebar too
 
-  function more(upTo) {
+  function cardsOf(from, to) {
     const fragment = document.createDocumentFragment();
-    for (; drawnCount < Math.min(upTo, items.length); drawnCount++) fragment.append(card(items[drawnCount]));
-    end.before(fragment);
-    nearEnd.unobserve(end);
-    if (drawnCount < items.length) nearEnd.observe(end); // observing anew reports whether it is still near
-    else end.remove();
+    for (let i = from; i < to; i++) fragment.append(card(items[i]));
+    return fragment;
+  }
+
+  // Observing anew reports at once whether each end is still near.
+  function watchEnds() {
+    near.disconnect();
+    if (lo > 0) near.observe(head); else head.remove();
+    if (hi < items.length) near.observe(tail); else tail.remove();
+  }
+
+  function drawAfter() {
+    const to = Math.min(items.length, hi + CARDS_PER_PAGE);
+    tail.before(cardsOf(hi, to));
+    hi = to;
+    watchEnds();
+  }
+
+  // The browser keeps the cards in view where they were (scroll anchoring).
+  function drawBefore() {
+    const from = Math.max(0, lo - CARDS_PER_PAGE);
+    head.after(cardsOf(from, lo));
+    lo = from;
+    watchEnds();
+  }
+
+  function drawWindow(from, to) {
+    [lo, hi] = [from, to];
+    listElement.replaceChildren(head, cardsOf(from, to), tail);
+    watchEnds();
   }
 
   return {
-    /** Show cards for `annotations`, as many as were drawn before (the scroll stays) and at least a page. */
+    /** Show cards for `annotations`: the same window as before (so the
+     * scroll stays), at least a page. */
     show(annotations) {
-      const keep = Math.max(CARDS_PER_PAGE, drawnCount);
       items = annotations;
-      drawnCount = 0;
-      listElement.replaceChildren(end);
-      more(keep);
+      const from = Math.min(lo, Math.max(0, items.length - CARDS_PER_PAGE));
+      drawWindow(from, Math.min(items.length, from + Math.max(CARDS_PER_PAGE, hi - lo)));
     },
-    /** Draw the cards down to annotation `id`'s, if it is in the list. */
+    /** Make sure annotation `id`'s card is drawn, if it is in the list;
+     * true if that took a new window around it. */
     reveal(id) {
       const at = items.findIndex((a) => a.id === id);
-      if (at >= drawnCount) more(at + 1);
+      if (at < 0 || (at >= lo && at < hi)) return false;
+      const from = Math.max(0, Math.min(at - CARDS_PER_PAGE / 2, items.length - CARDS_PER_PAGE));
+      drawWindow(from, Math.min(items.length, from + CARDS_PER_PAGE));
+      return true;
     },
   };
 }
@@ -442,13 +475,15 @@ async function refreshOne(id, item) {
 
 function select(id, { scrollText = false, scrollList = false } = {}) {
   state.selectedId = id;
-  if (id !== null) cards.reveal(id);
+  // A card drawn in a new window is far away: the list jumps to it, since
+  // the pages drawn around it next would move a smooth scroll's target.
+  const newWindow = id !== null && cards.reveal(id);
   markSelected();
   if (id === null) return;
   const marks = marksFor(root, id);
   if (scrollText && marks.length) scrollTextTo(marks[0]);
   const item = list.querySelector(`[data-id="${id}"]`);
-  if (scrollList && item) item.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+  if (scrollList && item) item.scrollIntoView({ block: 'nearest', behavior: newWindow ? 'instant' : 'smooth' });
 }
 
 // Paragraphs far from the view have estimated heights until they are laid
