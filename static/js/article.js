@@ -2,7 +2,7 @@
 // select, edit and delete annotations. Talks to /api with the CSRF header.
 
 import { OffsetMap, rangeToSpan } from './offsets.js';
-import { renderHighlights, marksFor } from './highlight.js';
+import { renderHighlights, redrawHighlights, marksFor } from './highlight.js';
 import { apiClient } from './api.js';
 import { draftStore, newClientUuid } from './drafts.js';
 import { retryDelay, isTransient } from './retry.js';
@@ -91,9 +91,9 @@ function render() {
   const shown = visible();
   const orphans = shown.filter((a) => a.orphaned);
   drawHighlights(shown);
-  list.replaceChildren(...shown.filter((a) => !a.orphaned).map(card));
+  cards.show(shown.filter((a) => !a.orphaned));
   orphanSection.hidden = orphans.length === 0;
-  orphanList.replaceChildren(...orphans.map(card));
+  orphanCards.show(orphans);
   orphanCount.textContent = `(${orphans.length})`;
   const claims = shown.filter((a) => a.kind === 'claim').length;
   count.textContent = `${claims} claim${claims === 1 ? '' : 's'}, ${shown.length - claims} correction${shown.length - claims === 1 ? '' : 's'}`;
@@ -105,21 +105,44 @@ function render() {
   markSelected();
 }
 
-// The span being annotated shows as a dashed 'draft' highlight, since the
-// browser's own selection disappears once the panel takes the focus.
+// What the text shows: the saved spans and the draft, in UTF-16 units.
+const drawn = { spans: [], draft: null };
+
 function drawHighlights(shown = visible()) {
   // An orphan's offsets point into an older revision: it has no place here.
-  const spans = shown.filter((a) => !a.orphaned).map((a) => ({
+  drawn.spans = shown.filter((a) => !a.orphaned).map((a) => ({
     id: a.id,
     kind: a.kind,
     start: map.toUnits(a.start),
     end: map.toUnits(a.end),
     colour: a.kind === 'claim' ? (verdicts[a.verdict] || {}).colour || '#888' : null,
   }));
-  if (state.draft && state.editingId === null && !state.draft.stale) {
-    spans.push({ id: 0, kind: 'draft', start: map.toUnits(state.draft.start), end: map.toUnits(state.draft.end) });
+  drawn.draft = draftSpan();
+  renderHighlights(root, TEXT, drawn.draft ? [...drawn.spans, drawn.draft] : drawn.spans);
+  markSelected();
+}
+
+// The span being annotated shows as a dashed 'draft' highlight, since the
+// browser's own selection disappears once the panel takes the focus.
+function draftSpan() {
+  if (!state.draft || state.editingId !== null || state.draft.stale) return null;
+  return { id: 0, kind: 'draft', start: map.toUnits(state.draft.start), end: map.toUnits(state.draft.end) };
+}
+
+// Only the draft changed (a new selection, the editor opened or closed):
+// redraw just the words it left and the words it covers now.
+function drawDraft() {
+  const draft = draftSpan();
+  const old = drawn.draft;
+  if (old && draft && old.start === draft.start && old.end === draft.end) return;
+  if (old) {
+    drawn.draft = null;
+    redrawHighlights(root, TEXT, drawn.spans, old.start, old.end);
   }
-  renderHighlights(root, TEXT, spans);
+  if (draft) {
+    drawn.draft = draft;
+    redrawHighlights(root, TEXT, [...drawn.spans, draft], draft.start, draft.end);
+  }
   markSelected();
 }
 
@@ -145,6 +168,82 @@ function el(tag, className, text) {
   if (text !== undefined) node.textContent = text;
   return node;
 }
+
+// Thousands of cards cost seconds to build and lay out, so a list draws a
+// window of them: a page at first, the next (or the previous) page whenever
+// the window's end (or start) comes near the view, and a new window around a
+// card that is selected outside it.
+const CARDS_PER_PAGE = 100;
+
+function pagedList(listElement) {
+  let items = [];
+  let [lo, hi] = [0, 0]; // the cards drawn are those of items[lo..hi)
+  const [head, tail] = [el('li', 'list-more'), el('li', 'list-more')];
+  head.setAttribute('aria-hidden', 'true');
+  tail.setAttribute('aria-hidden', 'true');
+  const near = new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      if (e.isIntersecting && e.target === head) drawBefore();
+      else if (e.isIntersecting && e.target === tail) drawAfter();
+    }
+  }, { rootMargin: '1000px 0px', scrollMargin: '1000px 0px' }); // scrollMargin: inside the scrolling sidebar too
+
+  function cardsOf(from, to) {
+    const fragment = document.createDocumentFragment();
+    for (let i = from; i < to; i++) fragment.append(card(items[i]));
+    return fragment;
+  }
+
+  // Observing anew reports at once whether each end is still near.
+  function watchEnds() {
+    near.disconnect();
+    if (lo > 0) near.observe(head); else head.remove();
+    if (hi < items.length) near.observe(tail); else tail.remove();
+  }
+
+  function drawAfter() {
+    const to = Math.min(items.length, hi + CARDS_PER_PAGE);
+    tail.before(cardsOf(hi, to));
+    hi = to;
+    watchEnds();
+  }
+
+  // The browser keeps the cards in view where they were (scroll anchoring).
+  function drawBefore() {
+    const from = Math.max(0, lo - CARDS_PER_PAGE);
+    head.after(cardsOf(from, lo));
+    lo = from;
+    watchEnds();
+  }
+
+  function drawWindow(from, to) {
+    [lo, hi] = [from, to];
+    listElement.replaceChildren(head, cardsOf(from, to), tail);
+    watchEnds();
+  }
+
+  return {
+    /** Show cards for `annotations`: the same window as before (so the
+     * scroll stays), at least a page. */
+    show(annotations) {
+      items = annotations;
+      const from = Math.min(lo, Math.max(0, items.length - CARDS_PER_PAGE));
+      drawWindow(from, Math.min(items.length, from + Math.max(CARDS_PER_PAGE, hi - lo)));
+    },
+    /** Make sure annotation `id`'s card is drawn, if it is in the list;
+     * true if that took a new window around it. */
+    reveal(id) {
+      const at = items.findIndex((a) => a.id === id);
+      if (at < 0 || (at >= lo && at < hi)) return false;
+      const from = Math.max(0, Math.min(at - CARDS_PER_PAGE / 2, items.length - CARDS_PER_PAGE));
+      drawWindow(from, Math.min(items.length, from + CARDS_PER_PAGE));
+      return true;
+    },
+  };
+}
+
+const cards = pagedList(list);
+const orphanCards = pagedList(orphanList);
 
 function card(a) {
   const item = el('li', `annotation-card kind-${a.kind}${a.orphaned ? ' orphaned' : ''}`);
@@ -376,12 +475,24 @@ async function refreshOne(id, item) {
 
 function select(id, { scrollText = false, scrollList = false } = {}) {
   state.selectedId = id;
+  // A card drawn in a new window is far away: the list jumps to it, since
+  // the pages drawn around it next would move a smooth scroll's target.
+  const newWindow = id !== null && cards.reveal(id);
   markSelected();
   if (id === null) return;
   const marks = marksFor(root, id);
-  if (scrollText && marks.length) marks[0].scrollIntoView({ block: 'center', behavior: 'smooth' });
+  if (scrollText && marks.length) scrollTextTo(marks[0]);
   const item = list.querySelector(`[data-id="${id}"]`);
-  if (scrollList && item) item.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+  if (scrollList && item) item.scrollIntoView({ block: 'nearest', behavior: newWindow ? 'instant' : 'smooth' });
+}
+
+// Paragraphs far from the view have estimated heights until they are laid
+// out (content-visibility in app.css), so a long smooth scroll would end off
+// its target: only a short one glides, a long one jumps.
+function scrollTextTo(node) {
+  const { top, bottom } = node.getBoundingClientRect();
+  const near = bottom > -window.innerHeight && top < 2 * window.innerHeight;
+  node.scrollIntoView({ block: 'center', behavior: near ? 'smooth' : 'instant' });
 }
 
 function markSelected() {
@@ -433,7 +544,7 @@ function newSelection(span, focus) {
     }
     state.draft = span;
     document.getElementById('editor-quote').textContent = span.exact;
-    drawHighlights();
+    drawDraft();
     rememberDraft();
     return;
   }
@@ -515,7 +626,7 @@ function openEditor(annotation, span = null, { focus = true } = {}) {
   setKind(annotation ? annotation.kind : 'claim');
   editor.hidden = false;
   editor.scrollIntoView({ block: 'nearest' });
-  drawHighlights();
+  drawDraft();
   if (annotation) select(annotation.id, { scrollText: true });
   if (focus) (annotation ? form.elements.rationale : form.elements.verdict).focus({ preventScroll: true });
 }
@@ -533,7 +644,7 @@ function closeEditor() {
   hideConflict();
   restoredNote.hidden = true;
   drafts.clear();
-  if (wasOpen) drawHighlights();
+  if (wasOpen) drawDraft();
   if (wasOpen && state.returnFocus && state.returnFocus.isConnected) state.returnFocus.focus({ preventScroll: true });
 }
 
@@ -604,7 +715,7 @@ function restoreDraft() {
   }
   fillForm(saved.fields);
   state.dirty = true;
-  drawHighlights();
+  drawDraft();
   rememberDraft();
   restoredNote.textContent = note;
   restoredNote.hidden = false;
@@ -874,4 +985,15 @@ function selectFromHash() {
 }
 window.addEventListener('hashchange', selectFromHash);
 
-load().then(restoreDraft).then(selectFromHash).catch((e) => announce(`Could not load the annotations: ${e.message}`));
+// For the performance timeline (bench/bench_page.py): the text, every
+// highlight and the list are drawn, and then the frame showing them is.
+function markPainted() {
+  performance.mark('annotations-drawn');
+  requestAnimationFrame(() => {
+    const channel = new MessageChannel(); // its message runs once this frame is rendered
+    channel.port1.onmessage = () => performance.mark('annotations-painted');
+    channel.port2.postMessage(null);
+  });
+}
+
+load().then(markPainted).then(restoreDraft).then(selectFromHash).catch((e) => announce(`Could not load the annotations: ${e.message}`));

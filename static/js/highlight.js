@@ -3,19 +3,102 @@
 // that some span covers becomes one <mark> listing every span over it. So
 // overlapping, nested and adjacent spans all stay visible and clickable, and
 // root.textContent is always exactly the text.
+//
+// The segments are grouped in one block per paragraph (the text up to and
+// including a run of line breaks), so that a change of one span (the draft
+// moving with a new selection) redraws, and the browser lays out again, one
+// paragraph instead of a whole long article with thousands of highlights;
+// and the browser lays out only the paragraphs near the view.
+
+// For each root drawn here: the UTF-16 offset where each of its paragraphs starts.
+const paragraphStarts = new WeakMap();
 
 /**
  * Replace root's content with `text`, marking `spans`.
  * spans: [{id, start, end, kind, colour}] with start/end in UTF-16 units;
  * kind is 'claim', 'correction' or 'draft' (the span being annotated).
  * Each mark gets data-ids (ids of the saved spans over it, innermost first).
+ * root gets one <span class="paragraph"> child per paragraph.
  */
 export function renderHighlights(root, text, spans) {
-  const cuts = new Set([0, text.length]);
-  for (const s of spans) { cuts.add(s.start); cuts.add(s.end); }
+  const starts = paragraphsOf(text);
+  const ends = [...starts.slice(1), text.length];
+  const blocks = starts.map((start, i) => paragraphBlock(text.slice(start, ends[i])));
+  let at = 0;
+  for (const { from, node } of segments(text, spans, 0, text.length, starts)) {
+    while (from >= ends[at]) at++;
+    blocks[at].append(node);
+  }
+  root.replaceChildren(...blocks);
+  paragraphStarts.set(root, starts);
+}
+
+/**
+ * Redraw root, drawn by renderHighlights with the same text, for `spans`,
+ * which differ from the spans it was drawn with only within [from, to)
+ * (UTF-16 units): only the paragraphs that overlap [from, to) are drawn
+ * again. The result is what renderHighlights(root, text, spans) would make.
+ */
+export function redrawHighlights(root, text, spans, from, to) {
+  const starts = paragraphStarts.get(root);
+  if (!starts || starts.length !== root.children.length) {
+    renderHighlights(root, text, spans);
+    return;
+  }
+  const first = countBelow(starts, from + 1) - 1;
+  const last = countBelow(starts, Math.max(from + 1, to)) - 1;
+  for (let i = first; i <= last; i++) {
+    const [begin, end] = [starts[i], i + 1 < starts.length ? starts[i + 1] : text.length];
+    const near = spans.filter((s) => s.start < end && s.end > begin);
+    const block = root.children[i];
+    block.replaceChildren(...segments(text, near, begin, end).map((s) => s.node));
+  }
+}
+
+// UTF-16 offsets where the paragraphs of text start: 0 and after each run of
+// line breaks (which stays at the end of the paragraph before it). [] if empty.
+function paragraphsOf(text) {
+  const starts = text.length ? [0] : [];
+  for (const m of text.matchAll(/\n+/g)) {
+    const after = m.index + m[0].length;
+    if (after < text.length) starts.push(after);
+  }
+  return starts;
+}
+
+// A paragraph off screen is not laid out (content-visibility: auto in
+// app.css) until it comes near: until then it takes the height of its
+// estimated number of lines, about 84 characters each, plus its blank lines.
+function paragraphBlock(paragraph) {
+  const block = document.createElement('span');
+  block.className = 'paragraph';
+  const breaks = paragraph.length - paragraph.trimEnd().length;
+  const lines = Math.ceil((paragraph.length - breaks) / 84) + Math.max(0, breaks - 1);
+  block.style.setProperty('contain-intrinsic-block-size', `auto ${Math.max(1, lines)}lh`);
+  return block;
+}
+
+// How many of the sorted numbers are < limit.
+function countBelow(sorted, limit) {
+  let lo = 0, hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < limit) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+// The segments of text[begin, end) under `spans` (which may reach past it),
+// also cut at `moreCuts`: [{from, node}], node a text node or a mark.
+function segments(text, spans, begin, end, moreCuts = []) {
+  const cuts = new Set([begin, end, ...moreCuts]);
+  for (const s of spans) {
+    if (s.start > begin && s.start < end) cuts.add(s.start);
+    if (s.end > begin && s.end < end) cuts.add(s.end);
+  }
   const points = [...cuts].sort((a, b) => a - b);
   const byStart = [...spans].sort((a, b) => a.start - b.start);
-  const fragment = document.createDocumentFragment();
+  const pieces = [];
   let active = [];
   let next = 0;
   for (let i = 0; i + 1 < points.length; i++) {
@@ -26,9 +109,9 @@ export function renderHighlights(root, text, spans) {
       next++;
     }
     const piece = text.slice(from, to);
-    fragment.append(active.length ? markFor(piece, active) : document.createTextNode(piece));
+    pieces.push({ from, node: active.length ? markFor(piece, active) : document.createTextNode(piece) });
   }
-  root.replaceChildren(fragment);
+  return pieces;
 }
 
 function markFor(piece, covering) {
@@ -58,5 +141,5 @@ function markFor(piece, covering) {
 
 /** Marks that belong to span `id`, in document order. */
 export function marksFor(root, id) {
-  return [...root.querySelectorAll('mark.hl')].filter((m) => m.dataset.ids.split(' ').includes(String(id)));
+  return [...root.querySelectorAll(`mark.hl[data-ids~="${Number(id)}"]`)];
 }

@@ -1,0 +1,125 @@
+"""A long article with hundreds of annotations: the page draws the text in
+paragraphs laid out only near the view, redraws only around a new selection,
+and lists its cards a page at a time; none of that may lose or misplace one."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from annotator import annotations as annotations_model
+from annotator.articles import create_article, get_article
+from annotator.db import get_db
+
+SELECTED = re.compile(r"(^|\s)selected(\s|$)")
+#: More than one page of cards (article.js CARDS_PER_PAGE is 100).
+COUNT = 250
+
+# Paragraphs of distinct words, some astral (UTF-16 pairs) and right-to-left,
+# long enough that most paragraphs are far below the first screen.
+WORDS = ["minister", "said", "👍", "budget", "𝔘𝔫𝔦", "rose", "مرحبا", "per", "cent", "שלום"]
+
+
+def long_text(paragraphs=120, words=70):
+    return "\n\n".join(
+        " ".join(f"{WORDS[(p + w) % len(WORDS)]}{p}x{w}" for w in range(words)) + "." for p in range(paragraphs)
+    )
+
+
+@pytest.fixture
+def long_article(live_server):
+    """(article id, [annotation rows]): COUNT annotations by alice and bob, of
+    one to three words, some overlapping, a few across a paragraph break."""
+    with live_server.app.app_context():
+        db = get_db()
+        article_id = create_article(db, "A long article", long_text())
+        article = get_article(db, article_id)
+        text = article["text"]
+        starts = [i for i in range(len(text)) if (i == 0 or text[i - 1] in " \n") and text[i] not in " \n"]
+        rows = []
+        for n in range(COUNT):
+            first = n // 2 * 33 + n % 2  # pairs that overlap
+            last = starts[first + 1 + n % 3] - 1  # the end of the word before that start
+            while text[last - 1] in " \n":
+                last -= 1
+            author = next(db["users"].rows_where("username = ?", ["alice" if n % 2 else "bob"]))
+            data = {"kind": "claim", "start": starts[first], "end": last, "exact": text[starts[first]:last],
+                    "verdict": "false" if n % 3 else "true"}
+            rows.append(annotations_model.create_annotation(db, article, author, data))
+    return article_id, rows
+
+
+def test_every_annotation_is_highlighted_and_listed(live_server, open_page, long_article):
+    """Regression: the paged list or paragraph blocks must not drop any annotation."""
+    article_id, rows = long_article
+    alice = open_page("alice", article_id)
+    assert alice.text_content() == live_server.text(article_id)
+    drawn = alice.page.evaluate("""() => new Set([...document.querySelectorAll('#article-text mark.hl')]
+        .flatMap((m) => m.dataset.ids.split(' ')).filter(Boolean).map(Number)).size""")
+    assert drawn == COUNT
+    for row in rows[::50]:
+        alice.assert_highlighted(annotations_model.to_json(row))
+    expect(alice.page.locator("#annotation-count")).to_have_text(f"{COUNT} claims, 0 corrections")
+    # Scrolling the list to its end draws the next cards, until all are there.
+    for _ in range(COUNT):
+        if alice.cards.count() == COUNT:
+            break
+        alice.page.evaluate("() => document.querySelector('.sidebar').scrollTo(0, 1e9)")
+        alice.page.wait_for_timeout(50)
+    assert sorted(alice.card_ids()) == sorted(row["id"] for row in rows)
+    expect(alice.page.locator("#annotation-list .list-more")).to_have_count(0)
+
+
+def test_highlight_far_down_is_clickable_and_its_card_is_drawn(live_server, open_page, long_article):
+    """Clicking a highlight near the end selects its card, though the list had not drawn that far."""
+    article_id, rows = long_article
+    alice = open_page("alice", article_id)
+    last = max(rows, key=lambda row: row["start"])
+    assert alice.cards.count() < COUNT  # not drawn yet
+    mark = alice.mark_locator(last["id"]).last
+    mark.scroll_into_view_if_needed()
+    ids = mark.get_attribute("data-ids").split()
+    for _ in ids:  # clicks cycle through the annotations under the spot
+        mark.click()
+        if alice.page.locator("#annotation-list .selected").get_attribute("data-id") == str(last["id"]):
+            break
+    expect(alice.card(last["id"])).to_have_class(SELECTED)
+    expect(alice.card(last["id"])).to_be_in_viewport()
+
+
+def test_card_far_down_brings_its_highlight_into_view(live_server, open_page, long_article):
+    """Regression: a smooth scroll over paragraphs not yet laid out ended off target."""
+    article_id, rows = long_article
+    alice = open_page("alice", article_id)
+    last = max(rows, key=lambda row: row["start"])
+    alice.page.goto(f"{live_server.url}/articles/{article_id}#annotation-{last['id']}")
+    alice.wait_ready()
+    expect(alice.card(last["id"])).to_have_class(SELECTED)
+    expect(alice.mark_locator(last["id"]).first).to_be_in_viewport()
+    # The list drew a window around that card: scrolling up draws the earlier pages.
+    for _ in range(COUNT):
+        if alice.card(rows[0]["id"]).count():
+            break
+        alice.page.evaluate("() => document.querySelector('.sidebar').scrollTo(0, 0)")
+        alice.page.wait_for_timeout(50)
+    alice.card(rows[0]["id"]).locator("blockquote.quote").click()
+    expect(alice.mark_locator(rows[0]["id"]).first).to_be_in_viewport()
+
+
+def test_a_draft_that_comes_and_goes_leaves_the_text_as_drawn(live_server, open_page, long_article):
+    """Only the paragraphs around the draft are redrawn: what is left must be what a full drawing makes."""
+    article_id, rows = long_article
+    alice = open_page("alice", article_id)
+    shape = """() => [...document.querySelectorAll('#article-text > .paragraph')].map((p) =>
+        [...p.childNodes].map((n) => [n.textContent, n.nodeType === 1 ? n.className + '|' + n.dataset.ids : '']))"""
+    before = alice.page.evaluate(shape)
+    # Over the first annotation's words and a little more, so that it overlaps.
+    quote = rows[0]["exact"] + " " + live_server.text(article_id)[rows[0]["end"] + 1:].split(" ")[0]
+    alice.select_text(quote)
+    for row in rows[:5]:
+        alice.assert_highlighted(annotations_model.to_json(row))
+    assert alice.text_content() == live_server.text(article_id)
+    alice.page.keyboard.press("Escape")
+    expect(alice.editor).to_be_hidden()
+    alice.expect_draft(None)
+    assert alice.page.evaluate(shape) == before
