@@ -9,6 +9,7 @@ Annotation Data Model, sections 4.2.4 and 4.2.5. Its body is either a claim
 optional ``rationale``).
 """
 
+import functools
 import json
 import sqlite3
 import uuid
@@ -520,7 +521,7 @@ def to_json(row):
         "correction_type": row["correction_type"],
         "correction": row["correction"],
         "rationale": row["rationale"],
-        "sources": json.loads(row["sources"]),
+        "sources": list(_parsed_sources(row["sources"])),
         "author": row["author"],
         "author_id": row["author_id"],
         "version": row["version"],
@@ -543,3 +544,11 @@ def to_json(row):
             ]
         },
     }
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_sources(stored):
+    """The ``sources`` column (a JSON list of URLs) as a tuple. Cached: most
+    annotations have none or share a few, and parsing each copy anew was a
+    good part of listing thousands. A tuple, so no caller can change the cache."""
+    return tuple(json.loads(stored))
