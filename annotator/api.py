@@ -142,7 +142,7 @@ def list_annotations(article_id):
     ``annotations.to_json`` shapes it; 404 for an unknown article."""
     db = get_db()
     articles.check_article(db, article_id)
-    return large_json([annotations.to_json(r) for r in annotations.list_annotations(db, article_id)])
+    return large_json(annotations.list_json(db, article_id))
 
 
 @bp.post("/articles/<id:article_id>/annotations")
