@@ -1,5 +1,6 @@
 """Listing an article's annotations (issue 7): the same answer, from indexes."""
 
+import gc
 import json
 import re
 import sqlite3
@@ -7,7 +8,7 @@ import sqlite3
 import pytest
 
 import annotator.db
-from annotator.annotations import get_annotation, to_json
+from annotator.annotations import get_annotation, list_json, to_json
 from annotator.articles import get_article
 from tests.conftest import EMOJI_TEXT, claim
 
@@ -157,3 +158,14 @@ def test_debug_mode_lists_indented(app, alice, listed):
         app.debug = False
     assert text.startswith("[\n  {") and json.loads(text)[0]["id"] == listed[0]
 
+
+
+def test_listing_leaves_garbage_collection_as_it_was(db, listed):
+    """Regression: the list pauses the collector while it builds; it must not leave it off (or turn it on)."""
+    assert gc.isenabled() and len(list_json(db, 1)) == 4 and gc.isenabled()
+    gc.disable()
+    try:
+        list_json(db, 1)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
