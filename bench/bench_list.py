@@ -164,8 +164,12 @@ def main(argv=None):
     parser.add_argument("--authors", type=int, default=10)
     parser.add_argument("--reviews", type=int, default=5_000)
     args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="annotator-bench-list-") as folder:
+        run(args, folder)
 
-    folder = tempfile.mkdtemp(prefix="annotator-bench-list-")
+
+def run(args, folder):
+    """Make the data in ``folder``, time, print the figures and plans."""
     database, made, ids = prepare(folder, args)
     app = create_app({"DATABASE": str(database), "SECRET_KEY": "bench-list"})
     client = logged_in_client(app, made["usernames"][0], made["password"])
