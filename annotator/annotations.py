@@ -9,6 +9,8 @@ Annotation Data Model, sections 4.2.4 and 4.2.5. Its body is either a claim
 optional ``rationale``).
 """
 
+import functools
+import gc
 import json
 import sqlite3
 import uuid
@@ -25,14 +27,16 @@ MAX_RATIONALE = 20_000
 MAX_CORRECTION = 20_000
 MAX_SOURCES = 50
 
-_SELECT = """
-SELECT annotations.*, users.username AS author,
+#: What every annotation row carries beside its columns: its author's name
+#: and its reviews counted (each an index probe; see db.m012_list_indexes).
+_AUTHOR_AND_COUNTS = """users.username AS author,
   (SELECT COUNT(*) FROM reviews WHERE reviews.annotation_id = annotations.id) AS review_count,
   (SELECT COUNT(*) FROM reviews WHERE reviews.annotation_id = annotations.id AND decision = 'agree') AS agree_count,
   (SELECT COUNT(*) FROM reviews WHERE reviews.annotation_id = annotations.id AND decision = 'disagree')
     AS disagree_count
 FROM annotations JOIN users ON users.id = annotations.author_id
 """
+_SELECT = "SELECT annotations.*, " + _AUTHOR_AND_COUNTS
 
 
 def verdicts(db):
@@ -53,6 +57,33 @@ def list_annotations(db, article_id, include_deleted=False):
     return list(db.query(
         _SELECT + f'WHERE article_id = ? {alive}ORDER BY start, "end", annotations.id', [article_id]
     ))
+
+
+def list_json(db, article_id):
+    """``[to_json(row) for row in list_annotations(db, article_id)]``, built
+    straight from the query's tuples: a dict per row in between took a
+    fifth of the time of listing thousands of annotations."""
+    columns = ", ".join(f'annotations."{name}"' for name in _SHAPE_COLUMNS)
+    cursor = db.execute(
+        f"SELECT {columns}, {_AUTHOR_AND_COUNTS}"
+        'WHERE article_id = ? AND deleted_at IS NULL ORDER BY start, "end", annotations.id', [article_id])
+    with _gc_paused():
+        return [_api_shape(*values) for values in cursor]
+
+
+@contextmanager
+def _gc_paused():
+    """No garbage collection inside: the tens of thousands of dicts and lists
+    a long list makes, none of them garbage, set off whole-heap collections
+    that took a fifth of its time. Collection resumes after, unless it was
+    off before (another thread pausing it too, say, which resumes it itself)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def list_deleted(db, article_id):
@@ -550,39 +581,62 @@ def _insert_many(db, table, rows):
 
 def to_json(row):
     """The API shape of an annotation row: flat fields plus a W3C ``target``."""
+    return _api_shape(*[row[name] for name in _SHAPE_FIELDS])
+
+
+#: What an API shape is made of, in the order of ``_api_shape``'s parameters:
+#: columns of annotations, then what _AUTHOR_AND_COUNTS adds.
+_SHAPE_COLUMNS = ("id", "article_id", "kind", "start", "end", "exact", "prefix", "suffix", "verdict",
+                  "correction_type", "correction", "rationale", "sources", "author_id", "version",
+                  "content_version", "revision", "deleted_at", "status", "status_note", "final_verdict",
+                  "orphaned", "created_at", "updated_at")
+_SHAPE_FIELDS = _SHAPE_COLUMNS + ("author", "review_count", "agree_count", "disagree_count")
+
+
+def _api_shape(id, article_id, kind, start, end, exact, prefix, suffix, verdict, correction_type, correction,
+               rationale, sources, author_id, version, content_version, revision, deleted_at, status, status_note,
+               final_verdict, orphaned, created_at, updated_at, author, review_count, agree_count, disagree_count):
     return {
-        "id": row["id"],
-        "article_id": row["article_id"],
-        "kind": row["kind"],
-        "start": row["start"],
-        "end": row["end"],
-        "exact": row["exact"],
-        "prefix": row["prefix"],
-        "suffix": row["suffix"],
-        "verdict": row["verdict"],
-        "correction_type": row["correction_type"],
-        "correction": row["correction"],
-        "rationale": row["rationale"],
-        "sources": json.loads(row["sources"]),
-        "author": row["author"],
-        "author_id": row["author_id"],
-        "version": row["version"],
-        "content_version": row["content_version"],
-        "revision": row["revision"],
-        "deleted": bool(row["deleted_at"]),
-        "status": row["status"],
-        "status_note": row["status_note"],
-        "final_verdict": row["final_verdict"],
-        "review_count": row["review_count"],
-        "agree_count": row["agree_count"],
-        "disagree_count": row["disagree_count"],
-        "orphaned": bool(row["orphaned"]),
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
+        "id": id,
+        "article_id": article_id,
+        "kind": kind,
+        "start": start,
+        "end": end,
+        "exact": exact,
+        "prefix": prefix,
+        "suffix": suffix,
+        "verdict": verdict,
+        "correction_type": correction_type,
+        "correction": correction,
+        "rationale": rationale,
+        "sources": list(_parsed_sources(sources)),
+        "author": author,
+        "author_id": author_id,
+        "version": version,
+        "content_version": content_version,
+        "revision": revision,
+        "deleted": bool(deleted_at),
+        "status": status,
+        "status_note": status_note,
+        "final_verdict": final_verdict,
+        "review_count": review_count,
+        "agree_count": agree_count,
+        "disagree_count": disagree_count,
+        "orphaned": bool(orphaned),
+        "created_at": created_at,
+        "updated_at": updated_at,
         "target": {
             "selector": [
-                {"type": "TextQuoteSelector", "exact": row["exact"], "prefix": row["prefix"], "suffix": row["suffix"]},
-                position_selector(row["start"], row["end"]),
+                {"type": "TextQuoteSelector", "exact": exact, "prefix": prefix, "suffix": suffix},
+                position_selector(start, end),
             ]
         },
     }
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_sources(stored):
+    """The ``sources`` column (a JSON list of URLs) as a tuple. Cached: most
+    annotations have none or share a few, and parsing each copy anew was a
+    good part of listing thousands. A tuple, so no caller can change the cache."""
+    return tuple(json.loads(stored))

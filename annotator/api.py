@@ -6,7 +6,8 @@ text; the browser converts from its UTF-16 counts before it calls us.
 
 import json
 
-from flask import Blueprint, g, jsonify, request
+import orjson
+from flask import Blueprint, current_app, g, jsonify, request
 from flask_wtf.csrf import generate_csrf
 
 from . import agreement, annotations, articles, conflicts, queue, review
@@ -32,6 +33,21 @@ def json_body():
     except UnicodeEncodeError:
         raise BadRequest("The request holds text that is not valid Unicode (a lone surrogate); nothing was saved.")
     return data
+
+
+def large_json(value):
+    """``jsonify(value)`` for answers of thousands of objects: the same JSON
+    (keys sorted, compact, a newline at the end) made by orjson, several times
+    faster than the json module (which took half the time of listing 5,000
+    annotations). Characters beyond ASCII go out as UTF-8, not ``\\u``
+    escapes: JSON parsers read both alike."""
+    if current_app.debug:
+        return jsonify(value)  # indented, for a person to read
+    try:
+        body = orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
+    except TypeError:  # orjson.JSONEncodeError: say an integer beyond 64 bits, which json can write
+        return jsonify(value)
+    return current_app.response_class(body, mimetype=current_app.json.mimetype)
 
 
 @bp.get("/session")
@@ -122,9 +138,11 @@ def review_queue():
 @bp.get("/articles/<id:article_id>/annotations")
 @login_required
 def list_annotations(article_id):
+    """The article's annotations (not deleted) in document order, each as
+    ``annotations.to_json`` shapes it; 404 for an unknown article."""
     db = get_db()
-    articles.get_article(db, article_id)
-    return jsonify([annotations.to_json(r) for r in annotations.list_annotations(db, article_id)])
+    articles.check_article(db, article_id)
+    return large_json(annotations.list_json(db, article_id))
 
 
 @bp.post("/articles/<id:article_id>/annotations")

@@ -145,6 +145,13 @@ def get_article(db, article_id):
     return rows[0]
 
 
+def check_article(db, article_id):
+    """NotFound unless there is an article ``article_id``: ``get_article``'s
+    check without reading the text (hundreds of kilobytes) it does not need."""
+    if not db.execute("SELECT 1 FROM articles WHERE id = ?", [article_id]).fetchone():
+        raise NotFound(f"There is no article {article_id}.")
+
+
 def list_articles(db):
     """Articles, newest first, with counts of claims, corrections and annotators."""
     return list(db.query("""

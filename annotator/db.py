@@ -302,6 +302,14 @@ def m011_client_uuid(db):
                "WHERE client_uuid IS NOT NULL")
 
 
+@migrations()
+def m012_list_indexes(db):
+    """Counting an annotation's agree and disagree reviews, as every list of
+    annotations does per row, reads this index alone instead of each review's
+    row (the index on (annotation_id, id) stays: it orders a review thread)."""
+    db.execute("CREATE INDEX reviews_by_annotation_decision ON reviews (annotation_id, decision)")
+
+
 def connect(path):
     """Open the database at ``path`` (str or Path) with our pragmas; a Database.
 
