@@ -81,7 +81,7 @@ def create_app(test_config=None):
     app.after_request(_security_headers)
 
     from . import (admin, annotation_import, api, articles, auth, backup, conflicts, dashboard, db, demo, errors,
-                   export, health, history, preview, queue, serve)
+                   export, health, history, preview, queue, serve, timing)
 
     db.init_app(app)
     errors.init_app(app)
@@ -101,6 +101,7 @@ def create_app(test_config=None):
     health.init_app(app)
     backup.init_app(app)
     serve.init_app(app)
+    timing.init_app(app)
     return app
 
 
