@@ -17,8 +17,10 @@ repetition then runs, on that one server:
   random word spans, each with its client_uuid) as fast as it can.
 
 "Server side" is the app's own time, read from the ``Server-Timing: app;dur=``
-header every response carries (annotator/timing.py); the client's round trip
-is printed beside it. Each figure is the median over the repetitions; the
+header every response carries (annotator/timing.py), with its ``cpu;dur``
+(the thread's CPU time: the rest is waiting for the disk, the write lock or
+the GIL); the client's round trip, which adds the network and the time a
+request queued for a free waitress thread, is printed beside it. Each figure is the median over the repetitions; the
 ratios compare concurrent saves with the single client's and with the trivial
 GET under the same load. Finally the database must hold exactly the
 annotations that were answered 201 (and every answer must be 201).
@@ -73,11 +75,13 @@ def prepare(folder, clients):
 
 
 def server_ms(response):
-    """The ``app`` duration of a Server-Timing header, in milliseconds."""
-    found = re.search(r"(?:^|,)\s*app;dur=([0-9.]+)", response.headers.get("Server-Timing", ""))
-    if not found:
-        raise ValueError(f"No Server-Timing app;dur in the answer to {response.request.method} {response.url}")
-    return float(found.group(1))
+    """(app, cpu): the durations in a Server-Timing header, in milliseconds."""
+    header = response.headers.get("Server-Timing", "")
+    found = [re.search(rf"(?:^|,)\s*{name};dur=([0-9.]+)", header) for name in ("app", "cpu")]
+    if not all(found):
+        raise ValueError(f"No Server-Timing app;dur and cpu;dur in the answer to {response.request.method} "
+                         f"{response.url}: {header!r}")
+    return tuple(float(f.group(1)) for f in found)
 
 
 class Client:
@@ -120,7 +124,7 @@ class Client:
         return body
 
     def save(self):
-        """POST one new annotation; (server ms, round trip ms, status)."""
+        """POST one new annotation; ((server ms, cpu ms), round trip ms, status)."""
         started = time.perf_counter()
         answer = self.session.post(f"{self.url}/api/articles/{self.article_id}/annotations",
                                    json=self.new_annotation(), timeout=60)
@@ -130,7 +134,7 @@ class Client:
         return server_ms(answer), trip, answer.status_code
 
     def trivial(self):
-        """GET /api/session; (server ms, round trip ms, status)."""
+        """GET /api/session; ((server ms, cpu ms), round trip ms, status)."""
         started = time.perf_counter()
         answer = self.session.get(self.url + "/api/session", timeout=60)
         trip = (time.perf_counter() - started) * 1000
@@ -139,18 +143,19 @@ class Client:
 
 def run_phase(clients, action, seconds, expected):
     """Each of ``clients`` calls ``action(client)`` in its own thread until
-    ``seconds`` pass; returns {"server": [ms], "trip": [ms], "errors": [...], "seconds"}."""
+    ``seconds`` pass; returns {"server": [ms], "cpu": [ms], "trip": [ms], "errors": [...], "seconds"}."""
     stop = threading.Event()
-    results = [([], [], []) for _ in clients]
+    results = [([], [], [], []) for _ in clients]
 
-    def work(client, server, trip, errors):
+    def work(client, server, cpu, trip, errors):
         while not stop.is_set():
             try:
                 server_time, trip_time, status = action(client)
             except Exception as e:  # counted, not raised: the other clients' figures still count
                 errors.append(repr(e))
                 continue
-            server.append(server_time)
+            server.append(server_time[0])
+            cpu.append(server_time[1])
             trip.append(trip_time)
             if status != expected:
                 errors.append(status)
@@ -163,8 +168,9 @@ def run_phase(clients, action, seconds, expected):
     stop.set()
     for thread in threads:
         thread.join()
-    return {"server": [t for r in results for t in r[0]], "trip": [t for r in results for t in r[1]],
-            "errors": [e for r in results for e in r[2]], "seconds": time.perf_counter() - started}
+    return {"server": [t for r in results for t in r[0]], "cpu": [t for r in results for t in r[1]],
+            "trip": [t for r in results for t in r[2]], "errors": [e for r in results for e in r[3]],
+            "seconds": time.perf_counter() - started}
 
 
 def percentiles(values):
@@ -176,8 +182,8 @@ def percentiles(values):
 
 
 def summarize(phase):
-    """A phase's figures: server and round-trip percentiles (ms), requests/s, errors."""
-    return {"server": percentiles(phase["server"]), "trip": percentiles(phase["trip"]),
+    """A phase's figures: server, server CPU and round-trip percentiles (ms), requests/s, errors."""
+    return {"server": percentiles(phase["server"]), "cpu": percentiles(phase["cpu"]), "trip": percentiles(phase["trip"]),
             "per_second": len(phase["server"]) / phase["seconds"], "requests": len(phase["server"]),
             "errors": len(phase["errors"]), "first_errors": phase["errors"][:3]}
 
@@ -245,6 +251,7 @@ def main(argv=None):
     figures = {name: {
         "server_p50_ms": median_of(runs, name, "server", "p50"), "server_p95_ms": median_of(runs, name, "server", "p95"),
         "server_p99_ms": median_of(runs, name, "server", "p99"), "server_max_ms": median_of(runs, name, "server", "max"),
+        "cpu_p50_ms": median_of(runs, name, "cpu", "p50"),
         "trip_p50_ms": median_of(runs, name, "trip", "p50"), "trip_p95_ms": median_of(runs, name, "trip", "p95"),
         "per_second": median_of(runs, name, "per_second")} for name in ("trivial", "single", "concurrent")}
     concurrent = figures["concurrent"]
@@ -252,12 +259,13 @@ def main(argv=None):
     ratio_trivial = concurrent["server_p95_ms"] / figures["trivial"]["server_p95_ms"]
 
     print(f"\nMedians of {args.repeat} runs of {args.seconds:g} s; {args.clients} clients, waitress {args.threads} threads")
-    print(f"{'':28}{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}   round trip p50/p95   per second")
+    print(f"{'server side, ms':28}{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}  CPU p50   round trip p50/p95   per second")
     for name, label in (("concurrent", f"save, {args.clients} at once"), ("single", "save, one client"),
                         ("trivial", f"GET /api/session, {args.clients}")):
         f = figures[name]
         print(f"{label:28}{f['server_p50_ms']:8.1f}{f['server_p95_ms']:8.1f}{f['server_p99_ms']:8.1f}"
-              f"{f['server_max_ms']:8.1f}   {f['trip_p50_ms']:8.1f} / {f['trip_p95_ms']:<8.1f}  {f['per_second']:8.0f}")
+              f"{f['server_max_ms']:8.1f}{f['cpu_p50_ms']:8.2f}   {f['trip_p50_ms']:8.1f} / {f['trip_p95_ms']:<8.1f}"
+              f"  {f['per_second']:8.0f}")
     print(f"target:     server-side p95 of a save under {TARGET_P95_MS} ms with {args.clients} clients: "
           f"{concurrent['server_p95_ms']:.1f} ms, {'met' if concurrent['server_p95_ms'] < TARGET_P95_MS else 'MISSED'}")
     print(f"ratio:      p95 concurrent / single client {ratio_single:.2f}; "

@@ -4,13 +4,18 @@ import pytest
 
 from tests.conftest import claim
 
-SERVER_TIMING = re.compile(r"^app;dur=(\d+(\.\d+)?)$")
+SERVER_TIMING = re.compile(r"^app;dur=(\d+(?:\.\d+)?), cpu;dur=(\d+(?:\.\d+)?)$")
 
 
 def app_duration(response):
     found = SERVER_TIMING.match(response.headers.get("Server-Timing", ""))
     assert found, response.headers.get("Server-Timing")
     return float(found.group(1))
+
+
+def test_cpu_time_is_part_of_the_apps_time(anonymous):
+    found = SERVER_TIMING.match(anonymous.client.get("/login").headers["Server-Timing"])
+    assert float(found.group(2)) <= float(found.group(1)) + 0.01  # both rounded to 0.01 ms
 
 
 @pytest.mark.parametrize("path", ["/login", "/healthz", "/static/js/offsets.js", "/no-such-page", "/api/articles"])

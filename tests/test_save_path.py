@@ -1,0 +1,103 @@
+"""The annotation save path: its writers' lock, its plain-SQL helpers, and
+that it stores exactly what it stored before they were made faster."""
+
+import json
+import sqlite3
+import threading
+
+import pytest
+
+from annotator import db as database
+from annotator.db import DatabaseUnavailable, connect, first_row, insert_row, transaction
+from tests.conftest import claim
+
+
+def test_connections_to_one_file_share_one_writers_lock(tmp_path):
+    one, two, other = connect(tmp_path / "a.sqlite3"), connect(tmp_path / "." / "a.sqlite3"), connect(tmp_path / "b")
+    assert one.write_lock is two.write_lock
+    assert one.write_lock is not other.write_lock
+
+
+def test_a_writer_waits_for_the_one_in_the_same_process_then_writes(tmp_path):
+    path = tmp_path / "w.sqlite3"
+    first, second = connect(path), connect(path)
+    first.execute("CREATE TABLE t (n INTEGER)")
+    done = []
+
+    def write_second():
+        with transaction(second):
+            second.execute("INSERT INTO t VALUES (2)")
+        done.append(True)
+
+    with transaction(first):
+        first.execute("INSERT INTO t VALUES (1)")
+        waiter = threading.Thread(target=write_second)
+        waiter.start()
+        waiter.join(0.3)
+        assert not done  # still waiting for its turn
+    waiter.join(5)
+    assert done
+    assert [r[0] for r in first.execute("SELECT n FROM t ORDER BY n")] == [1, 2]
+
+
+def test_a_writer_kept_waiting_past_the_busy_timeout_is_told_the_database_is_busy(tmp_path, monkeypatch):
+    monkeypatch.setattr(database, "BUSY_TIMEOUT", 0.1)
+    path = tmp_path / "busy.sqlite3"
+    first, second = connect(path), connect(path)
+    failures = []
+
+    def write_second():
+        try:
+            with transaction(second):
+                pass
+        except DatabaseUnavailable as e:
+            failures.append(e)
+
+    with transaction(first):
+        waiter = threading.Thread(target=write_second)
+        waiter.start()
+        waiter.join(5)
+    assert len(failures) == 1 and failures[0].status == 503
+    with transaction(second):  # the lock was given back
+        pass
+
+
+def test_a_failed_transaction_gives_its_turn_back(tmp_path):
+    db = connect(tmp_path / "f.sqlite3")
+    with pytest.raises(ZeroDivisionError):
+        with transaction(db):
+            1 / 0
+    assert db.write_lock.acquire(blocking=False)
+    db.write_lock.release()
+
+
+def test_insert_row_commits_on_its_own_and_joins_an_open_transaction(tmp_path):
+    db = connect(tmp_path / "i.sqlite3")
+    db.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, "end" INTEGER NOT NULL, note TEXT)')
+    assert insert_row(db, "t", {"end": 5, "note": "café 👍"}) == 1
+    assert not db.conn.in_transaction
+    with pytest.raises(ZeroDivisionError):
+        with transaction(db):
+            insert_row(db, "t", {"end": 6, "note": None})
+            1 / 0
+    with pytest.raises(sqlite3.IntegrityError):
+        insert_row(db, "t", {"end": None})
+    assert first_row(db, "SELECT * FROM t") == {"id": 1, "end": 5, "note": "café 👍"}
+    assert db.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 1
+    assert first_row(db, "SELECT * FROM t WHERE id = ?", [99]) is None
+
+
+def test_a_save_stores_the_row_and_history_it_always_did(alice, db, app):
+    text = db.execute("SELECT text FROM revisions WHERE article_id = 1").fetchone()[0]
+    body = claim(text, text.split()[3], rationale="Because.", sources=["https://example.org/a"])
+    created = alice.api("POST", "/api/articles/1/annotations", body).get_json()
+    row = first_row(db, "SELECT * FROM annotations WHERE id = ?", [created["id"]])
+    assert {k: row[k] for k in ("kind", "start", "end", "exact", "verdict", "rationale", "version", "status",
+                                "content_version", "revision", "orphaned", "client_uuid", "deleted_at")} == {
+        "kind": "claim", "start": body["start"], "end": body["end"], "exact": body["exact"], "verdict": "false",
+        "rationale": "Because.", "version": 1, "status": "open", "content_version": 1, "revision": 1,
+        "orphaned": 0, "client_uuid": None, "deleted_at": None}
+    assert json.loads(row["sources"]) == ["https://example.org/a"]
+    history = first_row(db, "SELECT * FROM history WHERE annotation_id = ?", [created["id"]])
+    assert history["action"] == "create" and history["before"] is None
+    assert json.loads(history["after"]) == created
