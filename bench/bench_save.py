@@ -1,7 +1,7 @@
 """Saving an annotation under load: server-side p95 with 20 clients at once.
 
 Run: python bench/bench_save.py [--seconds 10] [--clients 20] [--repeat 3]
-         [--threads 8]
+         [--threads 8] [--synchronous FULL|NORMAL]
 
 Target (issue 7): p95 under 20 ms server side with 20 concurrent clients on
 the production server. Builds the benchmark database (bench/generate.py: a
@@ -217,6 +217,8 @@ def main(argv=None):
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=3, help="repetitions; figures are their medians")
     parser.add_argument("--threads", type=int, default=DEFAULT_THREADS, help="waitress threads")
+    parser.add_argument("--synchronous", choices=["FULL", "NORMAL"], default="FULL",
+                        help="the server's SQLITE_SYNCHRONOUS (default FULL, the app's default)")
     args = parser.parse_args(argv)
 
     folder = tempfile.mkdtemp(prefix="annotator-save-")
@@ -225,9 +227,10 @@ def main(argv=None):
     # Every client logs in from 127.0.0.1: raise the per-address limit of failed
     # logins (only failures count, but each attempt is reserved before its check).
     os.environ["ANNOTATOR_LOGIN_LIMIT_PER_ADDRESS"] = str(10 * (args.clients + 1))
+    os.environ["ANNOTATOR_SQLITE_SYNCHRONOUS"] = args.synchronous
     server = Server(database, threads=args.threads).start()
     print(f"{args.clients} clients x {args.seconds:g} s x {args.repeat} against {server.url} "
-          f"(waitress, {args.threads} threads)", flush=True)
+          f"(waitress, {args.threads} threads, synchronous {args.synchronous})", flush=True)
     try:
         clients = [Client(server.url, f"saver{n}", article_id, text, seed=n) for n in range(1, args.clients + 2)]
         for client in clients:
@@ -258,7 +261,8 @@ def main(argv=None):
     ratio_single = concurrent["server_p95_ms"] / figures["single"]["server_p95_ms"]
     ratio_trivial = concurrent["server_p95_ms"] / figures["trivial"]["server_p95_ms"]
 
-    print(f"\nMedians of {args.repeat} runs of {args.seconds:g} s; {args.clients} clients, waitress {args.threads} threads")
+    print(f"\nMedians of {args.repeat} runs of {args.seconds:g} s; {args.clients} clients, waitress {args.threads} threads, "
+          f"synchronous {args.synchronous}")
     print(f"{'server side, ms':28}{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}  CPU p50   round trip p50/p95   per second")
     for name, label in (("concurrent", f"save, {args.clients} at once"), ("single", "save, one client"),
                         ("trivial", f"GET /api/session, {args.clients}")):
@@ -279,7 +283,7 @@ def main(argv=None):
           f"{'exactly the 201s' if exact else f'{len(stored - acked)} never acknowledged, {len(acked - stored)} missing'}"
           f"; integrity_check {integrity}")
     print(json.dumps({"benchmark": "save", "clients": args.clients, "seconds": args.seconds, "repeat": args.repeat,
-                      "threads": args.threads, "target_p95_ms": TARGET_P95_MS,
+                      "threads": args.threads, "synchronous": args.synchronous, "target_p95_ms": TARGET_P95_MS,
                       **{f"{name}_{key}": round(value, 2) for name, f in figures.items() for key, value in f.items()},
                       "ratio_concurrent_to_single": round(ratio_single, 2),
                       "ratio_concurrent_to_trivial": round(ratio_trivial, 2),

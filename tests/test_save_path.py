@@ -101,3 +101,24 @@ def test_a_save_stores_the_row_and_history_it_always_did(alice, db, app):
     history = first_row(db, "SELECT * FROM history WHERE annotation_id = ?", [created["id"]])
     assert history["action"] == "create" and history["before"] is None
     assert json.loads(history["after"]) == created
+
+
+def test_commits_are_synced_in_full_unless_configured_otherwise(tmp_path, monkeypatch):
+    from annotator import create_app
+    from annotator.db import get_db
+
+    full = create_app({"DATABASE": str(tmp_path / "full.sqlite3"), "SECRET_KEY": "x"})
+    monkeypatch.setenv("ANNOTATOR_SQLITE_SYNCHRONOUS", "normal")
+    normal = create_app({"DATABASE": str(tmp_path / "normal.sqlite3"), "SECRET_KEY": "x"})
+    with full.app_context():
+        assert get_db().execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    with normal.app_context():
+        assert get_db().execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+
+
+@pytest.mark.parametrize("value", ["OFF", "sometimes"])
+def test_an_unsafe_or_unknown_synchronous_setting_stops_the_app_starting(tmp_path, value):
+    from annotator import create_app
+
+    with pytest.raises(ValueError, match="SQLITE_SYNCHRONOUS"):
+        create_app({"DATABASE": str(tmp_path / "x.sqlite3"), "SECRET_KEY": "x", "SQLITE_SYNCHRONOUS": value})
