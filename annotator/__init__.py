@@ -69,6 +69,9 @@ def create_app(test_config=None):
         # loses nothing, but a power cut may lose the last seconds of saves
         # (see db.connect).
         SQLITE_SYNCHRONOUS="FULL",
+        # Keep database connections open from one request to the next; None
+        # lets `flask serve` (waitress) turn it on, other servers and tests off.
+        REUSE_DB_CONNECTIONS=None,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -80,6 +83,8 @@ def create_app(test_config=None):
     app.config["IMPORT_ALLOW_PRIVATE"] = app.config["ALLOW_PRIVATE_URLS"] = (
         _flag(app.config["IMPORT_ALLOW_PRIVATE"]) or _flag(app.config.get("ALLOW_PRIVATE_URLS", False)))
     app.config["SQLITE_SYNCHRONOUS"] = _synchronous(app.config["SQLITE_SYNCHRONOUS"])
+    if app.config["REUSE_DB_CONNECTIONS"] is not None:
+        app.config["REUSE_DB_CONNECTIONS"] = _flag(app.config["REUSE_DB_CONNECTIONS"])
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))

@@ -2,6 +2,7 @@
 that it stores exactly what it stored before they were made faster."""
 
 import json
+import os
 import sqlite3
 import threading
 
@@ -122,3 +123,122 @@ def test_an_unsafe_or_unknown_synchronous_setting_stops_the_app_starting(tmp_pat
 
     with pytest.raises(ValueError, match="SQLITE_SYNCHRONOUS"):
         create_app({"DATABASE": str(tmp_path / "x.sqlite3"), "SECRET_KEY": "x", "SQLITE_SYNCHRONOUS": value})
+
+
+# --- connections kept between requests (the production server's setting)
+
+@pytest.fixture
+def reusing(app, monkeypatch):
+    """The app with REUSE_DB_CONNECTIONS on, counting the connections it opens."""
+    opened = []
+    real_connect = database.connect
+
+    def counting_connect(*args, **kwargs):
+        opened.append(real_connect(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(database, "connect", counting_connect)
+    monkeypatch.setattr(database, "_idle", [])
+    app.config["REUSE_DB_CONNECTIONS"] = True
+    app.opened = opened
+    return app
+
+
+def test_requests_reuse_one_connection_when_told_to(reusing, alice):
+    for _ in range(3):
+        assert alice.client.get("/api/articles/1").status_code == 200
+    assert len(reusing.opened) == 1
+
+
+def test_a_connection_to_a_file_since_replaced_is_not_reused(reusing, alice, tmp_path):
+    from annotator.backup import backup
+
+    assert alice.client.get("/api/articles").status_code == 200
+    path = reusing.config["DATABASE"]
+    copy = tmp_path / "restored.sqlite3"
+    backup(path, copy)
+    changed = sqlite3.connect(copy)
+    with changed:
+        changed.execute("UPDATE articles SET title = 'Restored' WHERE id = 1")
+    changed.close()
+    os.replace(copy, path)  # as `flask restore` does
+    assert alice.client.get("/api/articles/1").get_json()["title"] == "Restored"
+    assert len(reusing.opened) == 2
+
+
+def test_a_connection_left_in_a_transaction_is_closed_not_reused(reusing):
+    with reusing.app_context():
+        db = database.get_db()
+        db.conn.execute("BEGIN")
+        db.execute("INSERT INTO verdicts (name, label, colour, position) VALUES ('x', 'X', '#000', 99)")
+    assert database._idle == []
+    with reusing.app_context():
+        assert database.get_db().execute("SELECT COUNT(*) FROM verdicts WHERE name = 'x'").fetchone()[0] == 0
+
+
+def test_at_most_max_idle_connections_are_kept(reusing, monkeypatch):
+    monkeypatch.setattr(database, "MAX_IDLE", 2)
+    contexts = [reusing.app_context() for _ in range(3)]
+    for context in contexts:
+        context.push()
+        database.get_db()
+    for context in reversed(contexts):
+        context.pop()
+    assert len(reusing.opened) == 3 and len(database._idle) == 2
+    assert [entry[3] for entry in database._idle] == [reusing.opened[1], reusing.opened[0]]  # the last used
+
+
+def test_the_production_server_reuses_connections_unless_configured_not_to(app, monkeypatch):
+    from annotator import serve
+
+    monkeypatch.setattr(serve, "waitress_serve", lambda *args, **kwargs: None)
+    serve.run(app, "127.0.0.1", 8000)
+    assert app.config["REUSE_DB_CONNECTIONS"] is True
+    app.config["REUSE_DB_CONNECTIONS"] = False
+    serve.run(app, "127.0.0.1", 8000)
+    assert app.config["REUSE_DB_CONNECTIONS"] is False
+
+
+# --- revision texts kept in memory
+
+def test_get_article_gives_the_row_and_text_the_join_gave(app, db):
+    from annotator import articles
+
+    for article_id in (1, 2):
+        joined = next(db.query(
+            "SELECT articles.*, revisions.text FROM articles JOIN revisions "
+            "ON revisions.article_id = articles.id AND revisions.number = articles.revision "
+            "WHERE articles.id = ?", [article_id]))
+        assert articles.get_article(db, article_id) == joined
+        assert list(articles.get_article(db, article_id)) == list(joined)  # same keys, same order too
+
+
+def test_a_new_revision_is_read_not_the_remembered_one(editor, db):
+    from annotator import articles
+
+    before = articles.get_article(db, 2)["text"]
+    answer = editor.api("PUT", "/api/articles/2/text", {"text": before + " More."})
+    assert answer.status_code == 200
+    assert articles.get_article(db, 2)["text"] == before + " More."
+    assert editor.client.get("/api/articles/2").get_json()["text"] == before + " More."
+
+
+def test_a_revision_read_in_a_transaction_rolled_back_is_not_remembered(app, db):
+    from annotator import articles
+
+    with pytest.raises(ZeroDivisionError):
+        with transaction(db):
+            db.execute("INSERT INTO revisions (article_id, number, text, created_at) VALUES (2, 2, 'Draft.', 'now')")
+            db.execute("UPDATE articles SET revision = 2 WHERE id = 2")
+            assert articles.get_article(db, 2)["text"] == "Draft."
+            1 / 0
+    assert not [key for key in articles._texts if key[0] == app.config["DATABASE"] and key[2:] == (2, 2)]
+    assert articles.get_article(db, 2)["revision"] == 1
+
+
+def test_an_unknown_article_is_not_found(db):
+    from annotator import articles
+    from annotator.errors import NotFound
+
+    with pytest.raises(NotFound, match="no article 99"):
+        articles.get_article(db, 99)
