@@ -242,3 +242,29 @@ def test_an_unknown_article_is_not_found(db):
 
     with pytest.raises(NotFound, match="no article 99"):
         articles.get_article(db, 99)
+
+
+def test_no_statement_of_a_save_scans_a_table(app, alice, db, monkeypatch):
+    """Each look-up a save makes (user, article, client_uuid, duplicate span,
+    the new row) goes through a key or an index, however many annotations there are."""
+    statements = []
+    real_connect = database.connect
+
+    def tracing_connect(*args, **kwargs):
+        conn = real_connect(*args, **kwargs)
+        conn.conn.set_trace_callback(statements.append)
+        return conn
+
+    monkeypatch.setattr(database, "connect", tracing_connect)
+    text = db.execute("SELECT text FROM revisions WHERE article_id = 1").fetchone()[0]
+    body = claim(text, text.split()[5], client_uuid="0b5e9a52-8c1e-4c57-9d0e-3f1c7a2b6d41")
+    token = alice.csrf_token()
+    statements.clear()  # the pages visited for the token are not the save
+    assert alice.api("POST", "/api/articles/1/annotations", body, token=token).status_code == 201
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "sqlite_master" not in s]
+    assert any("client_uuid =" in s for s in selects) and any("start =" in s for s in selects)
+    for statement in selects:
+        plan = [row[3] for row in db.execute("EXPLAIN QUERY PLAN " + statement)]
+        scans = [step for step in plan if step.startswith("SCAN") and not step.startswith("SCAN verdicts")
+                 and not step.startswith("SCAN correction_types")]
+        assert not scans, (statement, plan)
