@@ -20,10 +20,16 @@ repetition then runs, on that one server:
 header every response carries (annotator/timing.py), with its ``cpu;dur``
 (the thread's CPU time: the rest is waiting for the disk, the write lock or
 the GIL); the client's round trip, which adds the network and the time a
-request queued for a free waitress thread, is printed beside it. Each figure is the median over the repetitions; the
-ratios compare concurrent saves with the single client's and with the trivial
-GET under the same load. Finally the database must hold exactly the
+request queued for a free waitress thread, is printed beside it. Each figure
+is the median over the repetitions; the ratios compare concurrent saves with
+the single client's and with the trivial GET under the same load. Finally the database must hold exactly the
 annotations that were answered 201 (and every answer must be 201).
+
+Under FULL sync each commit waits for an fsync (4 to 8 ms on the 2-core
+benchmark machine) and SQLite has one writer at a time, so with 20 clients
+saving at once most of a save's server time is its wait for the write lock;
+``--synchronous NORMAL`` and fewer ``--threads`` show what the server's
+settings change.
 
 Ends with one JSON line of the figures; exits 1 on any error or mismatch.
 """
