@@ -64,6 +64,14 @@ def create_app(test_config=None):
         # URL defaults to PUBLIC_URL.
         CLAIMREVIEW_AUTHOR_NAME="Factcheck Annotator",
         CLAIMREVIEW_AUTHOR_URL=None,
+        # "FULL": every save is on disk before it is answered, even across a
+        # power cut; "NORMAL": faster saves under load, and a crash of the app
+        # loses nothing, but a power cut may lose the last seconds of saves
+        # (see db.connect).
+        SQLITE_SYNCHRONOUS="FULL",
+        # Keep database connections open from one request to the next; None
+        # lets `flask serve` (waitress) turn it on, other servers and tests off.
+        REUSE_DB_CONNECTIONS=None,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -74,6 +82,9 @@ def create_app(test_config=None):
     app.config["SESSION_COOKIE_SECURE"] = _flag(app.config["SESSION_COOKIE_SECURE"])
     app.config["IMPORT_ALLOW_PRIVATE"] = app.config["ALLOW_PRIVATE_URLS"] = (
         _flag(app.config["IMPORT_ALLOW_PRIVATE"]) or _flag(app.config.get("ALLOW_PRIVATE_URLS", False)))
+    app.config["SQLITE_SYNCHRONOUS"] = _synchronous(app.config["SQLITE_SYNCHRONOUS"])
+    if app.config["REUSE_DB_CONNECTIONS"] is not None:
+        app.config["REUSE_DB_CONNECTIONS"] = _flag(app.config["REUSE_DB_CONNECTIONS"])
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
@@ -81,7 +92,7 @@ def create_app(test_config=None):
     app.after_request(_security_headers)
 
     from . import (admin, annotation_import, api, articles, auth, backup, conflicts, dashboard, db, demo, errors,
-                   export, health, history, preview, queue, serve)
+                   export, health, history, preview, queue, serve, timing)
 
     db.init_app(app)
     errors.init_app(app)
@@ -101,6 +112,7 @@ def create_app(test_config=None):
     health.init_app(app)
     backup.init_app(app)
     serve.init_app(app)
+    timing.init_app(app)
     return app
 
 
@@ -109,6 +121,17 @@ def _flag(value):
     if isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "on")
     return bool(value)
+
+
+def _synchronous(value):
+    """SQLITE_SYNCHRONOUS in upper case; ValueError at start-up for a value
+    ``db.connect`` does not take, rather than at the first request."""
+    from .db import SYNCHRONOUS
+
+    setting = str(value).strip().upper()
+    if setting not in SYNCHRONOUS:
+        raise ValueError(f"SQLITE_SYNCHRONOUS must be one of {', '.join(SYNCHRONOUS)}, not {value!r}.")
+    return setting
 
 
 def _instance_secret_key(instance):

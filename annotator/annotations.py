@@ -17,7 +17,7 @@ import uuid
 from contextlib import contextmanager
 
 from .anchoring import FUZZY, ORPHANED, Anchor, PositionMap, reanchor
-from .db import now, transaction
+from .db import insert_row, now, transaction
 from .errors import BadRequest, Conflict, Forbidden, NotFound
 from .text import AnchorError, check_span, find_control, position_selector, quote_selector
 from .urls import MAX_URL, is_http_url
@@ -148,7 +148,7 @@ def create_once(db, article, author, data):
         fields.update(article_id=article["id"], author_id=author["id"], revision=article["revision"],
                       orphaned=0, created_at=stamp, updated_at=stamp, client_uuid=client_uuid)
         with _writing(db, fields):
-            new_id = db["annotations"].insert(fields).last_pk
+            new_id = insert_row(db, "annotations", fields)
             created = get_annotation(db, new_id)
             record(db, created, author["id"], "create", None, created)
     return created, True
@@ -321,7 +321,7 @@ def record(db, annotation, user_id, action, before, after):
     """Add one entry to an annotation's history: who (user id, None for the
     system), what (``action``), and the annotation's API shape before and
     after (rows, or any JSON-able values, or None)."""
-    db["history"].insert(history_entry(annotation, user_id, action, before, after))
+    insert_row(db, "history", history_entry(annotation, user_id, action, before, after))
 
 
 def history_entry(annotation, user_id, action, before, after, stamp=None):

@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import login_limits
 from .cli import command
-from .db import ROLES, get_db, now, transaction
+from .db import ROLES, first_row, get_db, now, transaction
 from .errors import LOGGED_OUT, AppError, BadRequest, Conflict, NotFound
 from .forms import LoginForm
 from .text import find_control
@@ -198,9 +198,8 @@ def load_logged_in_user():
     g.user = None
     if user_id is not None and request.endpoint != "static":
         # Sessions begun before session_version existed count as version 0, its default.
-        rows = list(get_db()["users"].rows_where(
-            "id = ? AND active = 1 AND session_version = ?", [user_id, session.get("session_version", 0)]))
-        g.user = rows[0] if rows else None
+        g.user = first_row(get_db(), "SELECT * FROM users WHERE id = ? AND active = 1 AND session_version = ?",
+                           [user_id, session.get("session_version", 0)])
 
 
 def login_required(view):

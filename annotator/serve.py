@@ -14,7 +14,10 @@ DEFAULT_THREADS = 8
 
 
 def run(app, host, port, threads=DEFAULT_THREADS):
-    """Serve ``app`` on host:port with waitress until interrupted."""
+    """Serve ``app`` on host:port with waitress until interrupted. Requests
+    reuse database connections unless REUSE_DB_CONNECTIONS says otherwise."""
+    if app.config.get("REUSE_DB_CONNECTIONS") is None:
+        app.config["REUSE_DB_CONNECTIONS"] = True
     # Big pastes and uploads are refused by Flask's MAX_CONTENT_LENGTH with a
     # clear message; waitress's own limit is set just above it so it does not cut in first.
     limit = (app.config.get("MAX_CONTENT_LENGTH") or 1024**3) + 1024 * 1024
