@@ -114,8 +114,8 @@ def traced_queries(monkeypatch, session, path):
     statements = []
     connect = annotator.db.connect
 
-    def connect_traced(database):
-        db = connect(database)
+    def connect_traced(database, *args):
+        db = connect(database, *args)
         db.conn.set_trace_callback(statements.append)
         return db
 
