@@ -143,6 +143,7 @@ def create_once(db, article, author, data):
         if earlier is not None:
             return earlier, False
         _refuse_stale_revision(article, data)
+        _refuse_edited_since_read(db, article)
         fields = clean(db, article["text"], data)
         stamp = now()
         fields.update(article_id=article["id"], author_id=author["id"], revision=article["revision"],
@@ -191,6 +192,15 @@ def _refuse_stale_revision(article, data):
             f"The article's text was edited (it is now revision {article['revision']}) since you opened it, "
             "so these offsets may point at other words. Reload the page and select the words again."
         )
+
+
+def _refuse_edited_since_read(db, article):
+    """Conflict if the article got a new revision after ``article`` was read
+    (call inside the write transaction): the span was checked against the
+    old text, and the re-anchoring of that edit has already run."""
+    current = db.execute("SELECT revision FROM articles WHERE id = ?", [article["id"]]).fetchone()[0]
+    if current != article["revision"]:
+        _refuse_stale_revision({"revision": current}, {"revision": article["revision"]})
 
 
 def update_annotation(db, article, annotation, patch, user_id=None):

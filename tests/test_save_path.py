@@ -268,3 +268,21 @@ def test_no_statement_of_a_save_scans_a_table(app, alice, db, monkeypatch):
         scans = [step for step in plan if step.startswith("SCAN") and not step.startswith("SCAN verdicts")
                  and not step.startswith("SCAN correction_types")]
         assert not scans, (statement, plan)
+
+
+def test_a_save_that_read_the_article_before_an_edit_committed_is_refused(app, db, editor):
+    """Regression: create_once checked the span against the article as read
+    before its transaction, so an edit committed in between let an annotation
+    in with offsets into the old text, after that edit's re-anchoring had run."""
+    from annotator import articles
+    from annotator.annotations import create_once
+    from annotator.auth import user_named
+    from annotator.errors import Conflict
+
+    stale = articles.get_article(db, 1)
+    edited = "A new first paragraph.\n\n" + stale["text"]
+    assert editor.api("PUT", "/api/articles/1/text", {"text": edited}).status_code == 200
+    count = db.execute("SELECT COUNT(*) FROM annotations").fetchone()[0]
+    with pytest.raises(Conflict, match="edited"):
+        create_once(db, stale, user_named(db, "alice"), claim(stale["text"], "no fiends"))
+    assert db.execute("SELECT COUNT(*) FROM annotations").fetchone()[0] == count
