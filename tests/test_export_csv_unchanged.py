@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from annotator.export import BOM, COLUMNS, REVIEW_COLUMNS, iter_csv, iter_reviews_csv, neutralize, where_clause
+from annotator.export import BOM, COLUMNS, REVIEW_COLUMNS, csv_query, iter_csv, iter_reviews_csv, neutralize, where_clause
 from tests.export_data import seed
 
 # What every text column starts with somewhere in the fixture: each formula
@@ -145,3 +145,24 @@ def test_the_reviews_csv_is_as_before(db, odd):
     assert "".join(iter_reviews_csv(db)) == reference_reviews_csv(db)
     assert "".join(iter_reviews_csv(db, article_id=odd[2])) == reference_reviews_csv(db, article_id=odd[2])
     assert "".join(iter_reviews_csv(db, filters={"author": "bob"})) == reference_reviews_csv(db, filters={"author": "bob"})
+
+
+def query_plan(db, article_id=None):
+    sql, params = csv_query(article_id, portable=True)
+    return [row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql, params)]
+
+
+def test_the_csv_query_reads_in_index_order_without_sorting(db):
+    """Fault: a sort of every row (a temporary b-tree) costs memory in proportion to the export."""
+    for article_id in (None, 1):
+        plan = query_plan(db, article_id)
+        assert not [step for step in plan if "TEMP B-TREE" in step], plan
+        assert any(step.startswith(("SCAN a USING INDEX annotations_by_article",
+                                    "SEARCH a USING INDEX annotations_by_article")) for step in plan), plan
+
+
+def test_one_articles_csv_counts_only_its_reviews(db):
+    """Fault: counting every review in the database for one article's export."""
+    plan = query_plan(db, 1)
+    assert "SEARCH r USING INDEX reviews_by_annotation (annotation_id=?)" in plan, plan
+    assert not [step for step in plan if step.startswith("SCAN r")], plan
