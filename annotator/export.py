@@ -221,13 +221,18 @@ def neutralized_sql(expression):
     """SQL for what ``neutralize`` makes of the value of ``expression`` (SQL
     text): the same value, with ESCAPE before text that starts with one of
     _ESCAPED_FIRST; numbers, blobs and NULL pass unchanged."""
-    # unicode() is the first code point, and NULL for '' and for text that
-    # starts with a NUL, which the rule escapes: hence coalesce and <> ''.
-    assert "\x00" in _ESCAPED_FIRST, "coalesce(unicode(x), 0) below counts a leading NUL as a trigger"
-    codes = ", ".join(str(ord(c)) for c in sorted(_ESCAPED_FIRST))
-    escape = ESCAPE.replace("'", "''")
-    return (f"CASE WHEN coalesce(unicode({expression}), 0) IN ({codes}) AND {expression} <> '' "
-            f"AND typeof({expression}) = 'text' THEN '{escape}' || {expression} ELSE {expression} END")
+    return f"CASE WHEN {_escaped_sql(expression)} THEN {_ESCAPE_SQL} || {expression} ELSE {expression} END"
+
+
+def _escaped_sql(expression):
+    # unicode() is the first code point, or NULL for '' and for text that
+    # starts with a NUL (a trigger, code 0): coalesce gives both 0, <> '' drops ''.
+    return (f"coalesce(unicode({expression}), 0) IN ({_ESCAPED_CODES}) AND {expression} <> '' "
+            f"AND typeof({expression}) = 'text'")
+
+
+_ESCAPED_CODES = ", ".join(str(ord(c)) for c in sorted(_ESCAPED_FIRST))
+_ESCAPE_SQL = "'" + ESCAPE.replace("'", "''") + "'"
 
 
 #: How each CSV column is computed from an annotation ``a`` (joined with its
@@ -255,10 +260,10 @@ _CSV_SAFE = {
 
 #: The sources (a JSON array of URLs) joined by spaces; neutralised by their
 #: first URL's first character, which is the joined text's. SQLite's JSON
-#: functions cut a string at an escaped NUL (\\u0000), so those arrays (the
+#: functions cut a string at an escaped NUL (\u0000), so those arrays (the
 #: URL check lets a NUL through) are joined by SOURCES_FUNCTION in Python.
 _SOURCES = ("CASE WHEN instr(a.sources, '\\u0000') THEN {nul_sources}"
-            " ELSE CASE WHEN {first_is_trigger} THEN '{escape}' ELSE '' END"
+            " ELSE CASE WHEN {first_escaped} THEN {escape} ELSE '' END"
             " || (SELECT group_concat(source.value, ' ') FROM json_each(a.sources) AS source) END")
 
 #: The SQL function csv_query's rows need, registered by iter_csv.
@@ -275,9 +280,7 @@ def _csv_cell(column, portable):
     if column in _CSV_SAFE:
         return _CSV_SAFE[column]
     if column == "sources":
-        first = neutralized_sql("json_extract(a.sources, '$[0]')")
-        first_is_trigger = first[len("CASE WHEN "):first.index(" THEN ")]
-        return _SOURCES.format(first_is_trigger=first_is_trigger, escape=ESCAPE.replace("'", "''"),
+        return _SOURCES.format(first_escaped=_escaped_sql("json_extract(a.sources, '$[0]')"), escape=_ESCAPE_SQL,
                                nul_sources="NULL" if portable else f"{SOURCES_FUNCTION}(a.sources)")
     return neutralized_sql(_CSV_VALUES[column])
 
