@@ -33,15 +33,12 @@ from email.message import Message
 from pathlib import PurePath
 from urllib.parse import urljoin, urlsplit
 
-import requests
-import trafilatura
-import urllib3
-from lxml import etree
-from lxml import html as lxml_html
-from markdown_it import MarkdownIt
+# requests, urllib3, trafilatura, lxml, markdown_it and bleach (in .sanitize)
+# are imported in the functions that use them: together they take about half
+# a second to load, which every start of the app and of each command (an
+# export, say) would pay otherwise.
 
 from .errors import BadRequest
-from .sanitize import plain_text
 from .text import canonicalize
 from .urls import is_http_url
 
@@ -216,6 +213,8 @@ def _import(data, media_type, declared_charset, url, max_bytes, what):
     text = _decode(data, declared_charset, media_type == "text/html", where)
 
     if media_type == "text/html":
+        from .sanitize import plain_text
+
         body, title, found_url, author, published = _html_article(text)
         # A page's <title> and meta tags may hold markup ("<b>Hi</b>"); we keep plain text.
         title, author = plain_text(title), plain_text(author)
@@ -322,6 +321,7 @@ def _html_article(source):
     whose article is short or missing), the precision mode decides, and no
     text there means no article.
     """
+    import trafilatura
     tree = trafilatura.load_html(source)
     if tree is None:  # trafilatura takes a lone fragment ("<p>x</p>") for not-HTML
         tree = trafilatura.load_html(f"<html><body>{source}</body></html>")
@@ -341,6 +341,7 @@ def _html_article(source):
 
 
 def _extract(tree, favor_precision):
+    import trafilatura
     # Only dates the page declares in its markup: extensive_search would guess
     # one from any date in the text ("on March 3, 2023 the law...").
     dates = {"original_date": True, "extensive_search": False, "max_date": datetime.date.today().isoformat()}
@@ -461,6 +462,7 @@ def markdown_text(source):
     matter block ("---" lines around it, at the very start), as CMS exports
     write, is metadata and is dropped.
     """
+    from markdown_it import MarkdownIt
     source = _FRONT_MATTER.sub("", source, count=1)
     blocks, title = [], None
     lists = []  # per open list: the width of its current item's marker
@@ -505,6 +507,8 @@ def markdown_text(source):
 
 
 def _html_block_text(content):
+    from lxml import etree
+    from lxml import html as lxml_html
     try:
         return lxml_html.fragment_fromstring(content, create_parent="div").text_content().strip()
     except (ValueError, etree.ParserError):  # nothing lxml can parse: a comment, a bare <?php ?>
@@ -535,6 +539,7 @@ def _fetch(url, timeout, max_bytes, max_redirects, allow_private):
 
     Returns (body bytes, final URL, media type, declared charset or None).
     """
+    import requests
     deadline = time.monotonic() + timeout
     seen = {url}
     with requests.Session() as session:
@@ -571,6 +576,7 @@ def _refuse_internal(url):
     Checked before every hop. (A host that changes its DNS answer between this
     check and the request could still slip through; a proxy that enforces the
     rule is the complete fix.)"""
+    import urllib3
     if "\\" in url:
         # Parsers disagree on "http://10.0.0.1\\@example.com/": ours would check
         # example.com while the request goes to 10.0.0.1.
@@ -595,6 +601,8 @@ def _refuse_private_host(host):
 
 
 def _get(session, url, deadline, timeout):
+    import requests
+    import urllib3
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise _timed_out(url, timeout)
@@ -620,6 +628,7 @@ def _get(session, url, deadline, timeout):
 
 
 def _read(response, url, deadline, timeout, max_bytes):
+    import urllib3
     status = response.status_code
     if not 200 <= status < 300:
         raise ImportFailed(_status_message(status, response.reason, url))
