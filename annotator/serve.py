@@ -8,9 +8,13 @@ from waitress import serve as waitress_serve
 from .cli import command
 from .db import get_db
 
-#: Requests handled at once. SQLite takes one writer at a time (the others
-#: wait up to db.BUSY_TIMEOUT), so more threads mostly help readers.
-DEFAULT_THREADS = 8
+#: Requests handled at once. Python runs one thread at a time (SQLite and
+#: the network let go of it) and SQLite one writer, so more threads only make
+#: each request wait longer inside the app: with 20 clients saving on 2 cores
+#: (bench/bench_save.py), server-side p95 was 66 ms with 8 threads, 32 ms with
+#: 4, 15 ms with 3 and 9 ms with 2, at the same throughput. Three leave one
+#: free while two serve slow work (a web page import, a large export).
+DEFAULT_THREADS = 3
 
 
 def run(app, host, port, threads=DEFAULT_THREADS):

@@ -1,7 +1,7 @@
 """Saving an annotation under load: server-side p95 with 20 clients at once.
 
 Run: python bench/bench_save.py [--seconds 10] [--clients 20] [--repeat 3]
-         [--threads 8] [--synchronous FULL|NORMAL]
+         [--threads 3] [--synchronous FULL|NORMAL]
 
 Target (issue 7): p95 under 20 ms server side with 20 concurrent clients on
 the production server. Builds the benchmark database (bench/generate.py: a
@@ -26,10 +26,10 @@ the single client's and with the trivial GET under the same load. Finally the da
 annotations that were answered 201 (and every answer must be 201).
 
 Under FULL sync each commit waits for an fsync (4 to 8 ms on the 2-core
-benchmark machine) and SQLite has one writer at a time, so with 20 clients
-saving at once most of a save's server time is its wait for the write lock;
-``--synchronous NORMAL`` and fewer ``--threads`` show what the server's
-settings change.
+benchmark machine) and SQLite has one writer at a time, and Python runs one
+thread at a time: with more server threads than that, a save's server time is
+mostly waiting for the others. ``--threads`` and ``--synchronous NORMAL`` show
+what the server's settings change (see annotator/serve.py DEFAULT_THREADS).
 
 Ends with one JSON line of the figures; exits 1 on any error or mismatch.
 """
