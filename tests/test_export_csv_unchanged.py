@@ -8,6 +8,7 @@ import csv
 import datetime
 import io
 import json
+import re
 
 import pytest
 
@@ -164,5 +165,6 @@ def test_the_csv_query_reads_in_index_order_without_sorting(db):
 def test_one_articles_csv_counts_only_its_reviews(db):
     """Fault: counting every review in the database for one article's export."""
     plan = query_plan(db, 1)
-    assert "SEARCH r USING INDEX reviews_by_annotation (annotation_id=?)" in plan, plan
+    assert any(re.fullmatch(r"SEARCH r USING (COVERING )?INDEX reviews_by_annotation\w* \(annotation_id=\?\)", step)
+               for step in plan), plan
     assert not [step for step in plan if step.startswith("SCAN r")], plan
