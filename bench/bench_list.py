@@ -99,16 +99,18 @@ def traced_statements(client, path):
     statements = []
     connect_untraced = annotator.db.connect
 
-    def connect_traced(database):
-        db = connect_untraced(database)
+    def connect_traced(database, *args, **kwargs):
+        db = connect_untraced(database, *args, **kwargs)
         db.conn.set_trace_callback(statements.append)
         return db
 
     annotator.db.connect = connect_traced  # get_db() looks connect up at each request
     try:
-        client.get(path)
+        status = client.get(path).status_code
     finally:
         annotator.db.connect = connect_untraced
+    if status != 200 or not statements:
+        sys.exit(f"GET {path} answered {status} and ran {len(statements)} statements: no query plan to check")
     return [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
 
 

@@ -213,21 +213,21 @@ def main(argv=None):
     parser.add_argument("--reviewers", type=int, default=50)
     parser.add_argument("--threads", type=int, default=THREADS, help="waitress threads")
     args = parser.parse_args(argv)
-    folder = tempfile.mkdtemp(prefix="annotator-load-")
-    database = prepare(folder, args.reviewers)
-    server = Server(database, threads=args.threads).start()
-    print(f"{args.reviewers} reviewers for {args.seconds:g} s against {server.url} (waitress, {args.threads} threads)")
-    try:
-        figures = run_load(server.url, database, args.reviewers, args.seconds)
-    finally:
-        server.stop()
-    report(figures)
-    stored, integrity = stored_ids(database)
-    acked = figures["acked"]
-    exact = stored == acked
-    verdict = "exactly the 201s" if exact else f"{len(stored - acked)} never acknowledged, {len(acked - stored)} missing"
-    print(f"database:   {len(stored)} annotations, {verdict}; integrity_check {integrity}")
-    return 0 if exact and integrity == "ok" and not figures["errors"] else 1
+    with tempfile.TemporaryDirectory(prefix="annotator-load-") as folder:
+        database = prepare(folder, args.reviewers)
+        server = Server(database, threads=args.threads).start()
+        print(f"{args.reviewers} reviewers for {args.seconds:g} s against {server.url} (waitress, {args.threads} threads)")
+        try:
+            figures = run_load(server.url, database, args.reviewers, args.seconds)
+        finally:
+            server.stop()
+        report(figures)
+        stored, integrity = stored_ids(database)
+        acked = figures["acked"]
+        exact = stored == acked
+        verdict = "exactly the 201s" if exact else f"{len(stored - acked)} never acknowledged, {len(acked - stored)} missing"
+        print(f"database:   {len(stored)} annotations, {verdict}; integrity_check {integrity}")
+        return 0 if exact and integrity == "ok" and not figures["errors"] else 1
 
 
 if __name__ == "__main__":

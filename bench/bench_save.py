@@ -227,74 +227,74 @@ def main(argv=None):
                         help="the server's SQLITE_SYNCHRONOUS (default FULL, the app's default)")
     args = parser.parse_args(argv)
 
-    folder = tempfile.mkdtemp(prefix="annotator-save-")
-    print(f"Building the benchmark database in {folder} ...", flush=True)
-    database, article_id, text = prepare(folder, args.clients + 1)
-    # Every client logs in from 127.0.0.1: raise the per-address limit of failed
-    # logins (only failures count, but each attempt is reserved before its check).
-    os.environ["ANNOTATOR_LOGIN_LIMIT_PER_ADDRESS"] = str(10 * (args.clients + 1))
-    os.environ["ANNOTATOR_SQLITE_SYNCHRONOUS"] = args.synchronous
-    server = Server(database, threads=args.threads).start()
-    print(f"{args.clients} clients x {args.seconds:g} s x {args.repeat} against {server.url} "
-          f"(waitress, {args.threads} threads, synchronous {args.synchronous})", flush=True)
-    try:
-        clients = [Client(server.url, f"saver{n}", article_id, text, seed=n) for n in range(1, args.clients + 2)]
-        for client in clients:
-            client.login()
-        crowd, alone = clients[:-1], clients[-1:]
-        runs = []
-        for repetition in range(1, args.repeat + 1):
-            run = {"trivial": summarize(run_phase(crowd, Client.trivial, args.seconds, 200)),
-                   "single": summarize(run_phase(alone, Client.save, args.seconds, 201)),
-                   "concurrent": summarize(run_phase(crowd, Client.save, args.seconds, 201))}
-            runs.append(run)
-            print(f"  run {repetition}: " + "   ".join(
-                f"{name} p95 {run[name]['server']['p95']:.1f} ms ({run[name]['per_second']:.0f}/s)"
-                for name in run), flush=True)
-    finally:
-        server.stop()
+    with tempfile.TemporaryDirectory(prefix="annotator-save-") as folder:
+        print(f"Building the benchmark database in {folder} ...", flush=True)
+        database, article_id, text = prepare(folder, args.clients + 1)
+        # Every client logs in from 127.0.0.1: raise the per-address limit of failed
+        # logins (only failures count, but each attempt is reserved before its check).
+        os.environ["ANNOTATOR_LOGIN_LIMIT_PER_ADDRESS"] = str(10 * (args.clients + 1))
+        os.environ["ANNOTATOR_SQLITE_SYNCHRONOUS"] = args.synchronous
+        server = Server(database, threads=args.threads).start()
+        print(f"{args.clients} clients x {args.seconds:g} s x {args.repeat} against {server.url} "
+              f"(waitress, {args.threads} threads, synchronous {args.synchronous})", flush=True)
+        try:
+            clients = [Client(server.url, f"saver{n}", article_id, text, seed=n) for n in range(1, args.clients + 2)]
+            for client in clients:
+                client.login()
+            crowd, alone = clients[:-1], clients[-1:]
+            runs = []
+            for repetition in range(1, args.repeat + 1):
+                run = {"trivial": summarize(run_phase(crowd, Client.trivial, args.seconds, 200)),
+                       "single": summarize(run_phase(alone, Client.save, args.seconds, 201)),
+                       "concurrent": summarize(run_phase(crowd, Client.save, args.seconds, 201))}
+                runs.append(run)
+                print(f"  run {repetition}: " + "   ".join(
+                    f"{name} p95 {run[name]['server']['p95']:.1f} ms ({run[name]['per_second']:.0f}/s)"
+                    for name in run), flush=True)
+        finally:
+            server.stop()
 
-    acked = set().union(*(c.acked for c in clients))
-    stored, integrity = stored_ids(database, [c.username for c in clients])
-    errors = sum(run[name]["errors"] for run in runs for name in run)
-    figures = {name: {
-        "server_p50_ms": median_of(runs, name, "server", "p50"), "server_p95_ms": median_of(runs, name, "server", "p95"),
-        "server_p99_ms": median_of(runs, name, "server", "p99"), "server_max_ms": median_of(runs, name, "server", "max"),
-        "cpu_p50_ms": median_of(runs, name, "cpu", "p50"),
-        "trip_p50_ms": median_of(runs, name, "trip", "p50"), "trip_p95_ms": median_of(runs, name, "trip", "p95"),
-        "per_second": median_of(runs, name, "per_second")} for name in ("trivial", "single", "concurrent")}
-    concurrent = figures["concurrent"]
-    ratio_single = concurrent["server_p95_ms"] / figures["single"]["server_p95_ms"]
-    ratio_trivial = concurrent["server_p95_ms"] / figures["trivial"]["server_p95_ms"]
+        acked = set().union(*(c.acked for c in clients))
+        stored, integrity = stored_ids(database, [c.username for c in clients])
+        errors = sum(run[name]["errors"] for run in runs for name in run)
+        figures = {name: {
+            "server_p50_ms": median_of(runs, name, "server", "p50"), "server_p95_ms": median_of(runs, name, "server", "p95"),
+            "server_p99_ms": median_of(runs, name, "server", "p99"), "server_max_ms": median_of(runs, name, "server", "max"),
+            "cpu_p50_ms": median_of(runs, name, "cpu", "p50"),
+            "trip_p50_ms": median_of(runs, name, "trip", "p50"), "trip_p95_ms": median_of(runs, name, "trip", "p95"),
+            "per_second": median_of(runs, name, "per_second")} for name in ("trivial", "single", "concurrent")}
+        concurrent = figures["concurrent"]
+        ratio_single = concurrent["server_p95_ms"] / figures["single"]["server_p95_ms"]
+        ratio_trivial = concurrent["server_p95_ms"] / figures["trivial"]["server_p95_ms"]
 
-    print(f"\nMedians of {args.repeat} runs of {args.seconds:g} s; {args.clients} clients, waitress {args.threads} threads, "
-          f"synchronous {args.synchronous}")
-    print(f"{'server side, ms':28}{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}  CPU p50   round trip p50/p95   per second")
-    for name, label in (("concurrent", f"save, {args.clients} at once"), ("single", "save, one client"),
-                        ("trivial", f"GET /api/session, {args.clients}")):
-        f = figures[name]
-        print(f"{label:28}{f['server_p50_ms']:8.1f}{f['server_p95_ms']:8.1f}{f['server_p99_ms']:8.1f}"
-              f"{f['server_max_ms']:8.1f}{f['cpu_p50_ms']:8.2f}   {f['trip_p50_ms']:8.1f} / {f['trip_p95_ms']:<8.1f}"
-              f"  {f['per_second']:8.0f}")
-    print(f"target:     server-side p95 of a save under {TARGET_P95_MS} ms with {args.clients} clients: "
-          f"{concurrent['server_p95_ms']:.1f} ms, {'met' if concurrent['server_p95_ms'] < TARGET_P95_MS else 'MISSED'}")
-    print(f"ratio:      p95 concurrent / single client {ratio_single:.2f}; "
-          f"concurrent save / concurrent trivial GET {ratio_trivial:.2f}")
-    if errors:
-        print(f"errors:     {errors}   first: {[e for run in runs for n in run for e in run[n]['first_errors']][:5]}")
-    else:
-        print("errors:     0")
-    exact = stored == acked
-    print(f"database:   {len(stored)} annotations by the benchmark's users, "
-          f"{'exactly the 201s' if exact else f'{len(stored - acked)} never acknowledged, {len(acked - stored)} missing'}"
-          f"; integrity_check {integrity}")
-    print(json.dumps({"benchmark": "save", "clients": args.clients, "seconds": args.seconds, "repeat": args.repeat,
-                      "threads": args.threads, "synchronous": args.synchronous, "target_p95_ms": TARGET_P95_MS,
-                      **{f"{name}_{key}": round(value, 2) for name, f in figures.items() for key, value in f.items()},
-                      "ratio_concurrent_to_single": round(ratio_single, 2),
-                      "ratio_concurrent_to_trivial": round(ratio_trivial, 2),
-                      "errors": errors, "saved": len(acked), "stored_matches": exact, "integrity": integrity}))
-    return 0 if exact and integrity == "ok" and not errors else 1
+        print(f"\nMedians of {args.repeat} runs of {args.seconds:g} s; {args.clients} clients, waitress {args.threads} threads, "
+              f"synchronous {args.synchronous}")
+        print(f"{'server side, ms':28}{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}  CPU p50   round trip p50/p95   per second")
+        for name, label in (("concurrent", f"save, {args.clients} at once"), ("single", "save, one client"),
+                            ("trivial", f"GET /api/session, {args.clients}")):
+            f = figures[name]
+            print(f"{label:28}{f['server_p50_ms']:8.1f}{f['server_p95_ms']:8.1f}{f['server_p99_ms']:8.1f}"
+                  f"{f['server_max_ms']:8.1f}{f['cpu_p50_ms']:8.2f}   {f['trip_p50_ms']:8.1f} / {f['trip_p95_ms']:<8.1f}"
+                  f"  {f['per_second']:8.0f}")
+        print(f"target:     server-side p95 of a save under {TARGET_P95_MS} ms with {args.clients} clients: "
+              f"{concurrent['server_p95_ms']:.1f} ms, {'met' if concurrent['server_p95_ms'] < TARGET_P95_MS else 'MISSED'}")
+        print(f"ratio:      p95 concurrent / single client {ratio_single:.2f}; "
+              f"concurrent save / concurrent trivial GET {ratio_trivial:.2f}")
+        if errors:
+            print(f"errors:     {errors}   first: {[e for run in runs for n in run for e in run[n]['first_errors']][:5]}")
+        else:
+            print("errors:     0")
+        exact = stored == acked
+        print(f"database:   {len(stored)} annotations by the benchmark's users, "
+              f"{'exactly the 201s' if exact else f'{len(stored - acked)} never acknowledged, {len(acked - stored)} missing'}"
+              f"; integrity_check {integrity}")
+        print(json.dumps({"benchmark": "save", "clients": args.clients, "seconds": args.seconds, "repeat": args.repeat,
+                          "threads": args.threads, "synchronous": args.synchronous, "target_p95_ms": TARGET_P95_MS,
+                          **{f"{name}_{key}": round(value, 2) for name, f in figures.items() for key, value in f.items()},
+                          "ratio_concurrent_to_single": round(ratio_single, 2),
+                          "ratio_concurrent_to_trivial": round(ratio_trivial, 2),
+                          "errors": errors, "saved": len(acked), "stored_matches": exact, "integrity": integrity}))
+        return 0 if exact and integrity == "ok" and not errors else 1
 
 
 if __name__ == "__main__":
