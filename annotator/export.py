@@ -176,12 +176,16 @@ def restore(cell):
 def parse_filters(values, db):
     """The export filters, checked: {name: value} for the FILTERS given.
 
-    values: a mapping such as request.args (empty values are ignored). author
+    values: a mapping such as request.args (empty values are ignored; a
+    filter given twice is a BadRequest). author
     is a username, kind one of KINDS, verdict a name on the verdict scale,
     status one of review.STATUSES, since and until dates (YYYY-MM-DD, both
     inclusive, on the annotation's created_at in UTC). Raises BadRequest
     naming the bad filter.
     """
+    for name in FILTERS:
+        if hasattr(values, "getlist") and len(values.getlist(name)) > 1:
+            raise BadRequest(f"Give one {name} (an export takes one value of each filter).")
     filters = {name: values[name].strip() for name in FILTERS if (values.get(name) or "").strip()}
     allowed = {"kind": KINDS, "status": STATUSES, "verdict": [v["name"] for v in verdicts(db)]}
     for name, choices in allowed.items():
@@ -197,6 +201,8 @@ def parse_filters(values, db):
                 filters[name] = datetime.date.fromisoformat(filters[name])
             except ValueError:
                 raise BadRequest(f"{name} must be a date written YYYY-MM-DD, not {filters[name]!r}.")
+    if "since" in filters and "until" in filters and filters["since"] > filters["until"]:
+        raise BadRequest(f"since ({filters['since']}) is after until ({filters['until']}): no annotation can match.")
     return filters
 
 

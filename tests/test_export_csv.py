@@ -128,6 +128,8 @@ def test_filters_narrow_the_rows(alice, bob, db):
     ("?author=nobody", "no user named"),
     ("?since=yesterday", "since must be a date"),
     ("?until=2026-13-01", "until must be a date"),
+    ("?since=2026-03-02&until=2026-03-01", "since (2026-03-02) is after until (2026-03-01)"),
+    ("?kind=claim&kind=correction", "one kind"),
 ])
 def test_bad_filters_are_400_with_a_reason(alice, query, message):
     response = alice.client.get("/export.csv" + query)
