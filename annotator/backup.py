@@ -66,17 +66,20 @@ def backup(source, target):
 
 def restore(backup_path, database):
     """Replace the database at ``database`` with the backup at ``backup_path``
-    (paths); returns where the old database was kept (``<db>.before-restore``),
-    or None if there was none. Run it with the server stopped: a running app
+    (paths); returns where the old database was kept (``<db>.before-restore``,
+    or ``<db>.before-restore.1`` and so on if that exists), or None if there
+    was none. Run it with the server stopped: a running app
     keeps its open files and would go on writing to the old database.
 
     Raises BadRequest, changing nothing, unless the backup is a sound SQLite
     database of this app (it has the migrations table).
     """
     backup_path, database = Path(backup_path), Path(database)
+    if database.exists() and backup_path.exists() and backup_path.samefile(database):
+        raise BadRequest(f"{backup_path} is the database itself; restore a backup of it.")
     check_backup(backup_path)
     draft = database.with_name(f".{database.name}.{os.getpid()}.restoring")
-    kept = database.with_name(database.name + ".before-restore")
+    kept = _free_name(database.with_name(database.name + ".before-restore"))
     try:
         # Through the backup API rather than a file copy, so whatever journal
         # mode the backup file was left in, the result is one whole database.
@@ -100,6 +103,16 @@ def restore(backup_path, database):
     finally:
         draft.unlink(missing_ok=True)
     return kept if kept.exists() else None
+
+
+def _free_name(path):
+    """``path``, or ``path.1``, ``path.2``... the first that does not exist
+    (so a second restore does not throw away the copy the first one kept)."""
+    candidate, n = path, 0
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.name}.{n}")
+    return candidate
 
 
 def check_backup(path):

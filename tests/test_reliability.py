@@ -1,5 +1,6 @@
 """Nothing is lost: health check, idempotent creates, stale edits, backups and restores."""
 
+import os
 import sqlite3
 import threading
 import uuid
@@ -270,6 +271,31 @@ def test_restore_brings_back_the_backup_and_keeps_the_old_database(app, runner, 
     before.close()
     # and the app serves the restored data
     assert [a["id"] for a in alice.api("GET", "/api/articles/1/annotations").get_json()] == [kept_id]
+
+
+def test_a_second_restore_keeps_the_copy_the_first_one_kept(app, runner, db, tmp_path, text, alice):
+    """Regression: each restore overwrote the previous <db>.before-restore."""
+    backup = tmp_path / "backup.sqlite3"
+    assert runner.invoke(args=["backup", str(backup)]).exit_code == 0
+    later_id = alice.api("POST", "/api/articles/1/annotations", json=claim(text, "Brazil")).get_json()["id"]
+    db.close()
+    database = app.config["DATABASE"]
+    assert runner.invoke(args=["restore", "--yes", str(backup)]).exit_code == 0
+    result = runner.invoke(args=["restore", "--yes", str(backup)])
+    assert result.exit_code == 0 and "before-restore.1" in result.output, result.output
+    first = sqlite3.connect(database + ".before-restore")
+    assert later_id in [r[0] for r in first.execute("SELECT id FROM annotations")]
+    first.close()
+
+
+def test_restoring_the_database_onto_itself_is_refused(app, runner, db):
+    database = app.config["DATABASE"]
+    db.close()
+    before = open(database, "rb").read()
+    result = runner.invoke(args=["restore", "--yes", database])
+    assert result.exit_code == 1 and "is the database itself" in result.output, result.output
+    assert open(database, "rb").read() == before
+    assert not os.path.exists(database + ".before-restore")
 
 
 @pytest.mark.parametrize("kind", ["missing", "text", "foreign", "damaged"])
