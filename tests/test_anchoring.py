@@ -186,3 +186,13 @@ def test_a_moved_and_changed_paragraph_is_found_by_its_context_or_orphaned():
     assert result.outcome == "fuzzy" and changed[result.start:result.end] == "spending rose by 6 percent"
     rewritten = filler + "\n\nOn Monday officials said spending rose by 6 percent in the twelve months."
     assert anchor(old, rewritten, quote).outcome == "orphaned"
+
+
+def test_every_paragraph_changed_is_still_diffed_paragraph_by_paragraph():
+    """Guards the line-by-line diff of a block too large to diff whole (every "a" made "á")."""
+    old = "\n\n".join(f"Paragraph {i}: a rate of {i} percent, officials said." for i in range(600))
+    assert 2 * len(old) > 20_000  # old and new together: more than MAX_CHARACTER_DIFF
+    new = old.replace("a", "á")
+    quote = "officials said"  # no "a" in it: its characters were kept where they were
+    result = anchor(old, new, quote, occurrence=400)
+    assert result.outcome == "exact" and result.start == [m for m in range(len(new)) if new.startswith(quote, m)][400]
