@@ -506,36 +506,56 @@ def _revision_text(db, annotation):
     ).fetchone()[0]
 
 
-def reanchor_article(db, article_id, number, text):
-    """Re-anchor every annotation of an article onto its new revision ``number``
-    with canonical ``text``; call inside the transaction that stores it.
-
-    Each annotation is anchored from the revision it points into (so an orphan
-    gets another chance), by the rules of ``anchoring``. Anchored ones move to
-    ``number`` with their quote and context taken from ``text``; orphans keep
-    their old span and revision, flagged ``orphaned``. Every outcome is logged
-    in ``reanchorings``. Returns, in document order of the old spans, a list of
-    {"annotation_id", "outcome", "start", "end", "score"}.
+def anchor_annotations(db, article_id, text):
+    """Where each annotation of an article lands in ``text``, its next
+    revision (canonical): the slow part of an edit (diffs, searches), read
+    from the database without writing, so that it runs *before* the write
+    transaction and other people's saves need not wait for it. Returns
+    (rows, anchors): the annotation rows as read, in document order of their
+    old spans, and an ``anchoring.Anchor`` for each; see ``reanchor_article``.
     """
+    rows = list(db.query('SELECT * FROM annotations WHERE article_id = ? ORDER BY start, "end", id', [article_id]))
+    return rows, _anchor_rows(db, rows, text)
+
+
+def _anchor_rows(db, rows, text):
     maps = {}
     # Teammates often annotate the same words: the same span and quote land
-    # the same way, so each is anchored once (a fuzzy search reads the whole text).
+    # the same way, so each is anchored once.
     anchors = {}
-    report, moves, orphans, reanchorings, entries = [], [], [], [], []
-    # (author_id, kind, start, end) of the live annotations already placed on
-    # ``number``: a second one there would duplicate the author's annotation.
-    placed = set()
-    stamp = now()
-    # In list_annotations' order, without its review counts; read whole
-    # before any row is written.
-    rows = list(db.query('SELECT * FROM annotations WHERE article_id = ? ORDER BY start, "end", id', [article_id]))
     for row in rows:
         if row["revision"] not in maps:
             maps[row["revision"]] = PositionMap(_revision_text(db, row), text)
         quoted = (row["revision"], row["start"], row["end"], row["exact"], row["prefix"], row["suffix"])
         if quoted not in anchors:
             anchors[quoted] = reanchor(text, *quoted[1:], maps[row["revision"]])
-        found = anchors[quoted]
+    return [anchors[(row["revision"], row["start"], row["end"], row["exact"], row["prefix"], row["suffix"])]
+            for row in rows]
+
+
+def reanchor_article(db, article_id, number, text, anchored=None):
+    """Re-anchor every annotation of an article onto its new revision ``number``
+    with canonical ``text``; call inside the transaction that stores it.
+
+    anchored: what ``anchor_annotations`` gave before the transaction began,
+    used if the annotations are still exactly as it read them (else, someone
+    saved one in between, and they are anchored again here, under the lock).
+    Each annotation is anchored from the revision it points into (so an orphan
+    gets another chance), by the rules of ``anchoring``. Anchored ones move to
+    ``number`` with their quote and context taken from ``text``; orphans keep
+    their old span and revision, flagged ``orphaned``. Every outcome is logged
+    in ``reanchorings``. Returns, in document order of the old spans, a list of
+    {"annotation_id", "outcome", "start", "end", "score", "was_orphaned"}
+    (was_orphaned: it was already an orphan before this revision).
+    """
+    rows = list(db.query('SELECT * FROM annotations WHERE article_id = ? ORDER BY start, "end", id', [article_id]))
+    anchors = anchored[1] if anchored is not None and anchored[0] == rows else _anchor_rows(db, rows, text)
+    report, moves, orphans, reanchorings, entries = [], [], [], [], []
+    # (author_id, kind, start, end) of the live annotations already placed on
+    # ``number``: a second one there would duplicate the author's annotation.
+    placed = set()
+    stamp = now()
+    for row, found in zip(rows, anchors):
         span = (row["author_id"], row["kind"], found.start, found.end)
         if found.outcome != ORPHANED and not row["deleted_at"]:
             if span in placed:
@@ -561,7 +581,8 @@ def reanchor_article(db, article_id, number, text):
             {"revision": number if found.outcome != ORPHANED else row["revision"], "outcome": found.outcome,
              "start": found.start, "end": found.end, "score": found.score}, stamp))
         report.append({"annotation_id": row["id"], "outcome": found.outcome,
-                       "start": found.start, "end": found.end, "score": found.score})
+                       "start": found.start, "end": found.end, "score": found.score,
+                       "was_orphaned": bool(row["orphaned"])})
     _write_reanchoring(db, orphans, moves, reanchorings, [entry for entry in entries if entry])
     return report
 

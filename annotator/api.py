@@ -73,7 +73,8 @@ def get_article(article_id):
 @login_required
 def edit_article_text(article_id):
     """A new revision: ``{"text": str, "base_revision": int (optional)}`` ->
-    ``{"revision", "reanchored": [...]}``; 409 if base_revision is not the current one."""
+    ``{"revision", "reanchored": [...], "summary": str}`` (summary: the sentence the
+    Edit-text page shows); 409 if base_revision is not the current one."""
     db = get_db()
     article = articles.get_article(db, article_id)
     body = json_body()
@@ -83,7 +84,7 @@ def edit_article_text(article_id):
     if base is not None and (not isinstance(base, int) or isinstance(base, bool)):
         raise BadRequest("base_revision must be the revision number your text was edited from.")
     number, report = articles.edit_text(db, article, body["text"], g.user, base_revision=base)
-    return jsonify(revision=number, reanchored=report)
+    return jsonify(revision=number, reanchored=report, summary=articles.summarize(report))
 
 
 @bp.get("/articles/<id:article_id>/agreement")

@@ -70,27 +70,39 @@ def edit_text(db, article, text, user, raw=None, media_type="text/plain", base_r
     replacing their text. Returns (revision number, list of re-anchoring
     reports; see ``annotations.reanchor_article``). Raises BadRequest for
     unusable or unchanged text. One transaction: a failure stores nothing.
+
+    The annotations are anchored before the write transaction (seconds, for
+    thousands on a long article), so that other saves need not wait for it;
+    inside it, only if they changed meanwhile are they anchored again.
     """
     if not can_edit_text(user):
         raise Forbidden("Only editors and admins change an article's text.")
     text = clean_text(text)
     raw = text.encode("utf-8", "surrogatepass") if raw is None else raw
+    _refuse_edit(get_article(db, article["id"]), text, base_revision)
+    anchored = annotations.anchor_annotations(db, article["id"], text)
     with transaction(db):
         # Read again under the write lock: two saves at once must not both
         # become revision N + 1, nor one overwrite the other unseen.
         current = get_article(db, article["id"])
-        if base_revision is not None and base_revision != current["revision"]:
-            raise Conflict(
-                f"Someone saved revision {current['revision']} since you opened revision {base_revision}, "
-                "so your text would undo theirs. Copy your changes, reload, and apply them again."
-            )
-        if text == current["text"]:
-            raise BadRequest(f"The text is the same as revision {current['revision']}; nothing changed.")
+        _refuse_edit(current, text, base_revision)
         number = current["revision"] + 1
         _insert_revision(db, article["id"], number, text, raw, media_type, user["id"], now())
         db.execute("UPDATE articles SET revision = ? WHERE id = ?", [number, article["id"]])
-        report = annotations.reanchor_article(db, article["id"], number, text)
+        report = annotations.reanchor_article(db, article["id"], number, text, anchored)
     return number, report
+
+
+def _refuse_edit(current, text, base_revision):
+    """Conflict if someone saved a revision since ``base_revision``; BadRequest
+    if ``text`` is the current one's."""
+    if base_revision is not None and base_revision != current["revision"]:
+        raise Conflict(
+            f"Someone saved revision {current['revision']} since you opened revision {base_revision}, "
+            "so your text would undo theirs. Copy your changes, reload, and apply them again."
+        )
+    if text == current["text"]:
+        raise BadRequest(f"The text is the same as revision {current['revision']}; nothing changed.")
 
 
 def can_edit_text(user):
@@ -291,12 +303,17 @@ def edit(article_id):
 
 
 def summarize(report):
-    """One sentence a person reads after an edit: how the annotations fared."""
+    """One sentence a person reads after an edit: how the annotations fared.
+    Only those anchored before this edit and orphaned now "lost their words";
+    orphans of earlier revisions that stay so are counted apart."""
     if not report:
         return "There were no annotations to move."
     words = {"exact": "stayed on their words", "moved": "moved with their words",
-             "fuzzy": "found on changed words", "orphaned": "lost their words (orphaned; re-attach them by hand)"}
-    counts = {outcome: sum(e["outcome"] == outcome for e in report) for outcome in words}
+             "fuzzy": "found on changed words", "lost": "lost their words (orphaned; re-attach them by hand)",
+             "still": "still without their words (orphaned before this edit)"}
+    kinds = [("still" if e["was_orphaned"] else "lost") if e["outcome"] == "orphaned" else e["outcome"]
+             for e in report]
+    counts = {kind: kinds.count(kind) for kind in words}
     return "Annotations: " + "; ".join(f"{n} {words[k]}" for k, n in counts.items() if n) + "."
 
 
@@ -324,7 +341,7 @@ def import_article_command(source, title, url):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def edit_article_command(article_id, path):
     """Store a UTF-8 text file as the article's next revision and re-anchor its
-    annotations; prints one line per annotation, then the revision number."""
+    annotations; prints one line per annotation, a summary, then the revision number."""
     db = get_db()
     admin = {"id": None, "role": "admin"}  # whoever runs commands on the server is trusted
     imported = import_bytes(path.read_bytes(), path.name)
@@ -332,6 +349,7 @@ def edit_article_command(article_id, path):
     for entry in report:
         where = "" if entry["start"] is None else f" at [{entry['start']}, {entry['end']})"
         click.echo(f"annotation {entry['annotation_id']}: {entry['outcome']}{where}, score {entry['score']}")
+    click.echo(summarize(report))
     click.echo(number)
 
 

@@ -14,7 +14,10 @@ distinct span and quote, as ``edit_text`` makes them), and the rest (reading
 and writing the database: total minus the two). The baseline, in the same run on another
 fresh copy, is the least any method must do: one ``str.find`` per quote and
 one bare UPDATE per annotation in one transaction. The worst case for the
-diff follows: every paragraph of the article in reverse order.
+diff follows: every paragraph of the article in reverse order. Then the worst
+case for the approximate search (issue 7's tester): every "a" replaced by
+"á", so that no line is kept and most quotes are found only approximately,
+followed by a one-character edit (which retries that edit's orphans).
 """
 
 import argparse
@@ -83,6 +86,27 @@ def timed_edit(template, workdir, article_id, new_text):
     return seconds, [(entry["annotation_id"], entry["outcome"], entry["start"], entry["end"]) for entry in report]
 
 
+def timed_edits(template, workdir, article_id, texts):
+    """Seconds each of ``texts`` takes as the next revision, one after the
+    other on one fresh copy, and the outcomes counted for each."""
+    db = connect(fresh_copy(template, workdir, "edits.db"))
+    results = []
+    for new_text in texts:
+        article = get_article(db, article_id)
+        started = time.perf_counter()
+        _, report = edit_text(db, article, new_text, EDITOR)
+        results.append((time.perf_counter() - started, Counter(entry["outcome"] for entry in report)))
+    db.close()
+    return results
+
+
+def accented(text):
+    """Every "a" an "á", then one character changed halfway: two revisions."""
+    first = text.replace("a", "á")
+    middle = first.index(" ", len(first) // 2)
+    return [first, first[:middle] + "," + first[middle + 1:]]
+
+
 def split(old_text, new_text, rows):
     """Seconds of the diff and of the reanchor calls alone, on the same texts
     (one call per distinct span and quote, as ``reanchor_article`` makes them)."""
@@ -140,6 +164,8 @@ def main():
         outcomes = Counter(outcome for _, outcome, _, _ in reports[0])
         worst, worst_report = timed_edit(template, workdir, made["article_id"], reversed_paragraphs(old_text))
         worst_outcomes = Counter(outcome for _, outcome, _, _ in worst_report)
+        (accent, accent_outcomes), (retry, retry_outcomes) = timed_edits(
+            template, workdir, made["article_id"], accented(old_text))
 
     edit, base = statistics.median(edits), statistics.median(baselines)
     diff, anchors = statistics.median(diffs), statistics.median(reanchors)
@@ -152,11 +178,16 @@ def main():
           f"ratio {edit / base:.1f}x")
     print("outcomes:", dict(outcomes))
     print(f"worst case, all paragraphs reversed: {worst:.3f} s; outcomes: {dict(worst_outcomes)}")
+    print(f'worst case for the approximate search, every "a" made "á": {accent:.3f} s; '
+          f"outcomes: {dict(accent_outcomes)}")
+    print(f"  then one character changed: {retry:.3f} s; outcomes: {dict(retry_outcomes)}")
     print(json.dumps({"annotations": len(rows), "chars": len(old_text), "edit_text_s": round(edit, 4),
                       "diff_s": round(diff, 4), "reanchor_s": round(anchors, 4),
                       "database_s": round(edit - diff - anchors, 4), "baseline_s": round(base, 4),
                       "ratio": round(edit / base, 2), "target_s": TARGET_SECONDS, "outcomes": dict(outcomes),
-                      "reversed_s": round(worst, 4), "reversed_outcomes": dict(worst_outcomes)}))
+                      "reversed_s": round(worst, 4), "reversed_outcomes": dict(worst_outcomes),
+                      "accented_s": round(accent, 4), "accented_outcomes": dict(accent_outcomes),
+                      "one_character_after_s": round(retry, 4), "one_character_after_outcomes": dict(retry_outcomes)}))
 
 
 if __name__ == "__main__":

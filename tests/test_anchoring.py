@@ -147,3 +147,52 @@ def test_a_short_quote_whose_words_were_deleted_still_does_not_land_elsewhere():
     old = "Maduro spoke.\n\nThe minister said it 10 times.\n\nThen he left."
     new = "Maduro spoke.\n\nThen he left, 10 days later."
     assert anchor(old, new, "10").outcome == "orphaned"
+
+
+def test_the_approximate_search_reads_only_near_the_old_place(monkeypatch):
+    """Regression: every "a" made "á" in a 200,000-character article sent
+    4,000 quotes to a fuzzy search of the whole text (45 s, holding the write lock)."""
+    from annotator import anchoring
+    paragraphs = [f"Paragraph {i} says that figure {i * 7} was {i % 5} percent, a rate claimed." for i in range(400)]
+    old = "\n\n".join(paragraphs)
+    new = old.replace("a", "á")
+    searched = []
+    real = anchoring.fuzz.partial_ratio_alignment
+    monkeypatch.setattr(anchoring.fuzz, "partial_ratio_alignment",
+                        lambda needle, haystack, **kw: searched.append(len(haystack)) or real(needle, haystack, **kw))
+    quote = f"figure {300 * 7} was 0 percent, a rate"
+    result = anchor(old, new, quote)
+    assert result.outcome == "fuzzy" and new[result.start:result.end] == quote.replace("a", "á")
+    assert searched and max(searched) < len(new) // 4
+
+
+def test_a_rewrite_with_no_line_kept_still_maps_offsets_near_their_words():
+    old = "\n".join(f"line {i} has an a" for i in range(1000))
+    new = old.replace("a", "á")
+    position_map = PositionMap(old, new)
+    assert position_map.estimate(old.index("line 700")) == new.index("line 700")
+
+
+def test_a_moved_and_changed_paragraph_is_found_by_its_context_or_orphaned():
+    """The approximate search looks near the old place and beside a unique
+    occurrence of the stored context; words moved far, changed and stripped
+    of their context are orphaned (see anchoring.reanchor)."""
+    filler = "\n\n".join(f"Filler paragraph number {i} about nothing in particular." for i in range(200))
+    moved = "The ministry of finance said on Monday that spending rose by 5 percent in the year to March."
+    old = moved + "\n\n" + filler
+    quote = "spending rose by 5 percent"
+    changed = filler + "\n\n" + moved.replace("rose by 5", "rose by 6")
+    result = anchor(old, changed, quote)
+    assert result.outcome == "fuzzy" and changed[result.start:result.end] == "spending rose by 6 percent"
+    rewritten = filler + "\n\nOn Monday officials said spending rose by 6 percent in the twelve months."
+    assert anchor(old, rewritten, quote).outcome == "orphaned"
+
+
+def test_every_paragraph_changed_is_still_diffed_paragraph_by_paragraph():
+    """Guards the line-by-line diff of a block too large to diff whole (every "a" made "á")."""
+    old = "\n\n".join(f"Paragraph {i}: a rate of {i} percent, officials said." for i in range(600))
+    assert 2 * len(old) > 20_000  # old and new together: more than MAX_CHARACTER_DIFF
+    new = old.replace("a", "á")
+    quote = "percent"  # no "a" in it: its characters were kept where they were
+    result = anchor(old, new, quote, occurrence=400)
+    assert result.outcome == "exact" and result.start == [m for m in range(len(new)) if new.startswith(quote, m)][400]

@@ -151,3 +151,43 @@ def test_two_annotations_landing_on_one_span_orphan_the_second_unless_the_first_
         assert outcomes == (["exact", "moved"] if deleted else ["exact", "orphaned"])
         assert len(report) == (1 if deleted else 2)
         db.close()
+
+
+def test_other_saves_go_through_while_an_edit_anchors(generated, tmp_path, monkeypatch):
+    """Regression: an edit held the write lock while it anchored (45 s on a
+    long article), so every other save failed with "database is busy".
+    A save made meanwhile is not lost: its annotation is anchored too."""
+    import sqlite3
+
+    from annotator import annotations
+
+    path, article_id, text, rows = generated
+    copy = tmp_path / "copy.sqlite3"
+    copy.write_bytes(Path(path).read_bytes())
+    db = connect(copy)
+    quote = text[rows[0]["start"]:rows[0]["end"]]
+    real = annotations.reanchor
+    saved = []
+
+    def reanchor_while_someone_saves(*args):
+        if not saved:
+            other = sqlite3.connect(copy, timeout=0, isolation_level=None)
+            other.execute("BEGIN IMMEDIATE")  # "database is locked" at once if the edit holds the lock
+            late = other.execute("INSERT INTO users (username, password_hash, created_at) "
+                                 "VALUES ('latecomer', 'x', 't')").lastrowid
+            saved.append(other.execute(
+                "INSERT INTO annotations (article_id, author_id, kind, start, \"end\", exact, prefix, suffix, "
+                "verdict, rationale, sources, revision, created_at, updated_at) "
+                "SELECT article_id, ?, kind, start, \"end\", exact, prefix, suffix, verdict, 'later', "
+                "sources, revision, created_at, updated_at FROM annotations WHERE id = ?", [late, rows[0]["id"]]).lastrowid)
+            other.execute("COMMIT")
+            other.close()
+        return real(*args)
+
+    monkeypatch.setattr(annotations, "reanchor", reanchor_while_someone_saves)
+    new = edited(text, [(r["start"], r["end"]) for r in rows])
+    _, report = edit_text(db, get_article(db, article_id), new, ADMIN)
+    assert saved and saved[0] in {entry["annotation_id"] for entry in report}
+    assert len(report) == len([r for r in rows if not r["deleted_at"]]) + 1
+    assert db["annotations"].get(saved[0])["exact"] in (quote, db["annotations"].get(rows[0]["id"])["exact"])
+    db.close()

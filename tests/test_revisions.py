@@ -71,7 +71,7 @@ def test_edit_before_a_span_keeps_it_exact(alice, editor, db):
     added = "👍 New first line.\n\n"  # 19 code points (20 UTF-16 units)
     report = put_text(editor, added + text, article_id=2).get_json()["reanchored"]
     assert report == [{"annotation_id": saved["id"], "outcome": "exact", "start": saved["start"] + len(added),
-                       "end": saved["end"] + len(added), "score": 1.0}]
+                       "end": saved["end"] + len(added), "score": 1.0, "was_orphaned": False}]
 
 
 def test_orphans_stay_listed_editable_exported_and_can_be_reattached(alice, editor, db):
@@ -99,6 +99,18 @@ def test_an_orphan_comes_back_when_its_words_return(alice, editor, db):
     assert report[0]["outcome"] in ("exact", "moved")
     back = alice.api("GET", f"/api/annotations/{saved['id']}").get_json()
     assert (back["orphaned"], back["revision"], back["start"]) == (False, 3, saved["start"])
+
+
+def test_old_orphans_are_not_counted_as_newly_lost(alice, editor, db):
+    """Regression: an edit away from every annotation said "1 lost their
+    words" of an annotation orphaned by the revision before."""
+    text = get_article(db, 2)["text"]
+    alice.api("POST", "/api/articles/2/annotations", json=claim(text, "café"))
+    first = put_text(editor, "A wholly different story about rain.", article_id=2).get_json()
+    assert first["summary"] == "Annotations: 1 lost their words (orphaned; re-attach them by hand)."
+    second = put_text(editor, "A wholly different story about snow.", article_id=2).get_json()
+    assert [e["was_orphaned"] for e in second["reanchored"]] == [True]
+    assert "lost" not in second["summary"] and "1 still without their words" in second["summary"]
 
 
 def test_only_editors_and_admins_edit_text(alice, bob, editor, db):
@@ -139,6 +151,7 @@ def test_edit_article_command(runner, alice, db, tmp_path):
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
     assert lines[-1] == "2" and "exact at [26, 30)" in lines[0]
+    assert lines[-2] == "Annotations: 1 stayed on their words."
     assert runner.invoke(args=["edit-article", "2", str(path)]).exit_code == 1
 
 
