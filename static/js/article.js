@@ -1,7 +1,7 @@
 // The article page: select text -> save a claim or correction; list, filter,
 // select, edit and delete annotations. Talks to /api with the CSRF header.
 
-import { OffsetMap, rangeToSpan } from './offsets.js';
+import { OffsetMap, rangeToSpan, unitOffsetOf, pointAt } from './offsets.js';
 import { renderHighlights, redrawHighlights, marksFor } from './highlight.js';
 import { apiClient } from './api.js';
 import { draftStore, newClientUuid } from './drafts.js';
@@ -135,6 +135,7 @@ function drawDraft() {
   const draft = draftSpan();
   const old = drawn.draft;
   if (old && draft && old.start === draft.start && old.end === draft.end) return;
+  const selected = selectionInText();
   if (old) {
     drawn.draft = null;
     redrawHighlights(root, TEXT, drawn.spans, old.start, old.end);
@@ -143,7 +144,28 @@ function drawDraft() {
     drawn.draft = draft;
     redrawHighlights(root, TEXT, [...drawn.spans, draft], draft.start, draft.end);
   }
+  if (selected) selectText(...selected);
   markSelected();
+}
+
+// The browser's selection in the text, as UTF-16 offsets [anchor, focus];
+// null if there is none there.
+function selectionInText() {
+  const selection = window.getSelection();
+  if (!selection.rangeCount || selection.isCollapsed || !selection.getRangeAt(0).intersectsNode(root)) return null;
+  return [unitOffsetOf(root, selection.anchorNode, selection.anchorOffset),
+    unitOffsetOf(root, selection.focusNode, selection.focusOffset)];
+}
+
+// Redrawing a paragraph replaces the text nodes a selection points into, and
+// the browser then selects the whole paragraph: select the same words again
+// (so Shift + arrows go on from where they were).
+function selectText(anchor, focus) {
+  window.getSelection().setBaseAndExtent(...pointAt(root, anchor), ...pointAt(root, focus));
+}
+
+function clearSelectionInText() {
+  if (selectionInText()) window.getSelection().removeAllRanges();
 }
 
 function renderFilter() {
@@ -521,7 +543,13 @@ function onSelectionEnd(event) {
     const range = selection.getRangeAt(0);
     if (range.intersectsNode(root)) {
       const span = rangeToSpan(root, range, map);
-      if (span) { newSelection(span, event.type !== 'keyup'); return; }
+      if (span) {
+        newSelection(span, event.type !== 'keyup');
+        // The dashed draft shows the words now; a selection left in place
+        // would make the next press on them drag the text instead of selecting.
+        if (event.type !== 'keyup') clearSelectionInText();
+        return;
+      }
     }
   }
   const mark = event.target.closest && event.target.closest('mark.hl');
@@ -645,6 +673,7 @@ function closeEditor() {
   restoredNote.hidden = true;
   drafts.clear();
   if (wasOpen) drawDraft();
+  if (wasOpen) clearSelectionInText(); // the words it was about are not selected any more
   if (wasOpen && state.returnFocus && state.returnFocus.isConnected) state.returnFocus.focus({ preventScroll: true });
 }
 
