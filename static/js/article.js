@@ -15,6 +15,7 @@ const map = new OffsetMap(TEXT);
 const verdicts = Object.fromEntries(page.verdicts.map((v) => [v.name, v]));
 const correctionTypes = Object.fromEntries(page.correction_types.map((c) => [c.name, c]));
 
+const sidebar = document.querySelector('.sidebar');
 const list = document.getElementById('annotation-list');
 const filter = document.getElementById('author-filter');
 const count = document.getElementById('annotation-count');
@@ -100,7 +101,7 @@ function render() {
   list.toggleAttribute('data-empty', shown.length === orphans.length);
   emptyNote.textContent = !state.annotations.length
     ? 'Nothing here yet. Select text in the article to add the first annotation.'
-    : shown.length ? 'None on the current text: see the orphaned ones below.' : 'No annotations match this filter.';
+    : shown.length ? 'None on the current text: see the orphaned ones above.' : 'No annotations match this filter.';
   if (!shown.some((a) => a.id === state.selectedId)) state.selectedId = null;
   markSelected();
 }
@@ -499,12 +500,12 @@ function select(id, { scrollText = false, scrollList = false } = {}) {
   state.selectedId = id;
   // A card drawn in a new window is far away: the list jumps to it, since
   // the pages drawn around it next would move a smooth scroll's target.
-  const newWindow = id !== null && cards.reveal(id);
+  const newWindow = id !== null && (cards.reveal(id) || orphanCards.reveal(id));
   markSelected();
   if (id === null) return;
   const marks = marksFor(root, id);
   if (scrollText && marks.length) scrollTextTo(marks[0]);
-  const item = list.querySelector(`[data-id="${id}"]`);
+  const item = cardOf(id);
   if (scrollList && item) item.scrollIntoView({ block: 'nearest', behavior: newWindow ? 'instant' : 'smooth' });
 }
 
@@ -519,11 +520,16 @@ function scrollTextTo(node) {
 
 function markSelected() {
   for (const m of root.querySelectorAll('mark.selected')) m.classList.remove('selected');
-  for (const c of list.querySelectorAll('.annotation-card.selected')) c.classList.remove('selected');
+  for (const c of sidebar.querySelectorAll('.annotation-card.selected')) c.classList.remove('selected');
   if (state.selectedId === null) return;
   for (const m of marksFor(root, state.selectedId)) m.classList.add('selected');
-  const item = list.querySelector(`[data-id="${state.selectedId}"]`);
+  const item = cardOf(state.selectedId);
   if (item) item.classList.add('selected');
+}
+
+// The drawn card of annotation `id`, in the list or among the orphans; null if not drawn.
+function cardOf(id) {
+  return list.querySelector(`[data-id="${id}"]`) || orphanList.querySelector(`[data-id="${id}"]`);
 }
 
 // A click on a highlight selects its innermost annotation; clicking again
@@ -978,7 +984,6 @@ function announce(message) {
 
 // A drag may start in the margin and end anywhere; one that starts in the
 // sidebar (the editor, say) must not reopen the editor and wipe what was typed.
-const sidebar = document.querySelector('.sidebar');
 let pressedOutsideSidebar = false;
 document.addEventListener('mousedown', (e) => { pressedOutsideSidebar = !sidebar.contains(e.target); });
 document.addEventListener('mouseup', (e) => {

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from annotator import annotations as annotations_model
-from annotator.articles import create_article, get_article
+from annotator.articles import create_article, edit_text, get_article
 from annotator.db import get_db
 
 SELECTED = re.compile(r"(^|\s)selected(\s|$)")
@@ -123,3 +123,29 @@ def test_a_draft_that_comes_and_goes_leaves_the_text_as_drawn(live_server, open_
     expect(alice.editor).to_be_hidden()
     alice.expect_draft(None)
     assert alice.page.evaluate(shape) == before
+
+
+def test_an_orphan_is_reachable_without_drawing_the_whole_list(live_server, open_page, long_article):
+    """Regression: orphans were listed after every card, and #annotation-N of one did nothing."""
+    article_id, rows = long_article
+    ends = sorted(rows, key=lambda row: row["end"])[-6:]  # the last three pairs
+    with live_server.app.app_context():
+        db = get_db()
+        article = get_article(db, article_id)
+        user = next(db["users"].rows_where("username = ?", ["alice"]))
+        db.execute("UPDATE users SET role = 'editor' WHERE id = ?", [user["id"]])
+        user = next(db["users"].rows_where("id = ?", [user["id"]]))
+        text = article["text"]
+        edit_text(db, article, text[:min(r["start"] for r in ends)] + "gone." + text[ends[-1]["end"]:], user)
+    alice = open_page("alice", article_id)
+    lost = [a for a in alice.api_annotations() if a["orphaned"]][-1]
+    orphan = alice.page.locator(f'#orphan-list li[data-id="{lost["id"]}"]')
+    expect(orphan.locator("blockquote")).to_have_text(lost["exact"])
+    expect(orphan).to_be_in_viewport()
+    assert alice.cards.count() < COUNT - 1  # the list is not drawn to its end for it
+    alice.page.evaluate("() => document.querySelector('.sidebar').scrollTo(0, 5000)")
+    expect(orphan).not_to_be_in_viewport()
+    alice.page.evaluate(f"() => {{ window.location.hash = '#annotation-{lost['id']}'; }}")
+    expect(orphan).to_have_class(SELECTED)
+    expect(orphan).to_be_in_viewport()
+    expect(alice.page.locator(".sidebar .annotation-card.selected")).to_have_count(1)
