@@ -92,7 +92,7 @@ function render() {
   const shown = visible();
   const orphans = shown.filter((a) => a.orphaned);
   drawHighlights(shown);
-  cards.show(shown.filter((a) => !a.orphaned));
+  cards.show(shown.filter((a) => !a.orphaned), state.selectedId);
   orphanSection.hidden = orphans.length === 0;
   orphanCards.show(orphans);
   orphanCount.textContent = `(${orphans.length})`;
@@ -195,8 +195,12 @@ function el(tag, className, text) {
 // Thousands of cards cost seconds to build and lay out, so a list draws a
 // window of them: a page at first, the next (or the previous) page whenever
 // the window's end (or start) comes near the view, and a new window around a
-// card that is selected outside it.
+// card that is selected outside it. The window never holds much more than
+// MAX_CARDS: cards far behind the scrolling are dropped again, so that a
+// save or a new filter, which draw the window anew, stay as quick as on a
+// fresh page however far the list was scrolled.
 const CARDS_PER_PAGE = 100;
+const MAX_CARDS = 2 * CARDS_PER_PAGE;
 
 function pagedList(listElement) {
   let items = [];
@@ -213,29 +217,54 @@ function pagedList(listElement) {
 
   function cardsOf(from, to) {
     const fragment = document.createDocumentFragment();
-    for (let i = from; i < to; i++) fragment.append(card(items[i]));
+    for (let i = from; i < to; i++) {
+      const item = card(items[i]);
+      if (items[i].id === state.selectedId) item.classList.add('selected');
+      fragment.append(item);
+    }
     return fragment;
   }
 
   // Observing anew reports at once whether each end is still near.
   function watchEnds() {
     near.disconnect();
-    if (lo > 0) near.observe(head); else head.remove();
-    if (hi < items.length) near.observe(tail); else tail.remove();
+    if (lo === 0) head.remove(); else if (!head.isConnected) listElement.prepend(head);
+    if (hi === items.length) tail.remove(); else if (!tail.isConnected) listElement.append(tail);
+    if (lo > 0) near.observe(head);
+    if (hi < items.length) near.observe(tail);
   }
 
+  // items' index of the card that has the focus, or -1: that card is never
+  // dropped, so that Tab goes on from it.
+  function focusedAt() {
+    const item = document.activeElement && document.activeElement.closest('.annotation-card');
+    if (!item || item.parentElement !== listElement) return -1;
+    return lo + [...listElement.children].indexOf(item) - (head.isConnected ? 1 : 0);
+  }
+
+  // The browser keeps the cards in view where they were (scroll anchoring),
+  // when cards are added or dropped above them too.
   function drawAfter() {
     const to = Math.min(items.length, hi + CARDS_PER_PAGE);
     tail.before(cardsOf(hi, to));
     hi = to;
+    const focused = focusedAt();
+    let drop = Math.max(0, hi - lo - MAX_CARDS);
+    if (focused >= lo) drop = Math.min(drop, focused - lo);
+    for (let i = 0; i < drop; i++) (head.isConnected ? head.nextElementSibling : listElement.firstElementChild).remove();
+    lo += drop;
     watchEnds();
   }
 
-  // The browser keeps the cards in view where they were (scroll anchoring).
   function drawBefore() {
     const from = Math.max(0, lo - CARDS_PER_PAGE);
     head.after(cardsOf(from, lo));
     lo = from;
+    const focused = focusedAt();
+    let drop = Math.max(0, hi - lo - MAX_CARDS);
+    if (focused >= lo) drop = Math.min(drop, hi - 1 - focused);
+    for (let i = 0; i < drop; i++) (tail.isConnected ? tail.previousElementSibling : listElement.lastElementChild).remove();
+    hi -= drop;
     watchEnds();
   }
 
@@ -245,13 +274,36 @@ function pagedList(listElement) {
     watchEnds();
   }
 
+  // The first drawn card at or below the top of the view, and its top on screen.
+  function topCard() {
+    const top = Math.max(0, sidebar.getBoundingClientRect().top);
+    for (const item of listElement.children) {
+      if (!item.classList.contains('annotation-card')) continue;
+      const rect = item.getBoundingClientRect();
+      if (rect.bottom > top) return { id: Number(item.dataset.id), top: rect.top };
+    }
+    return null;
+  }
+
   return {
-    /** Show cards for `annotations`: the same window as before (so the
-     * scroll stays), at least a page. */
-    show(annotations) {
+    /** Show cards for `annotations` (in the page's order): a page of them
+     * around the card that was at the top of the view, which stays where
+     * it was on screen (or the one now in its place), and card `keepId`
+     * too if it is not far from there. */
+    show(annotations, keepId = null) {
+      const before = topCard();
+      const old = before && items.find((a) => a.id === before.id);
       items = annotations;
-      const from = Math.min(lo, Math.max(0, items.length - CARDS_PER_PAGE));
-      drawWindow(from, Math.min(items.length, from + Math.max(CARDS_PER_PAGE, hi - lo)));
+      let at = old ? items.findIndex((a) => !inOrder(a, old)) : lo;
+      if (at < 0) at = items.length;
+      let from = Math.max(0, Math.min(at - CARDS_PER_PAGE / 4, items.length - CARDS_PER_PAGE));
+      let to = Math.min(items.length, from + CARDS_PER_PAGE);
+      const kept = keepId === null ? -1 : items.findIndex((a) => a.id === keepId);
+      if (kept >= 0 && kept < from && to - kept <= MAX_CARDS) from = kept;
+      if (kept >= to && kept + 1 - from <= MAX_CARDS) to = kept + 1;
+      drawWindow(from, to);
+      const now = before && at < items.length && listElement.querySelector(`[data-id="${items[at].id}"]`);
+      if (now) scroller().scrollTop += now.getBoundingClientRect().top - before.top;
     },
     /** Make sure annotation `id`'s card is drawn, if it is in the list;
      * true if that took a new window around it. */
@@ -263,6 +315,17 @@ function pagedList(listElement) {
       return true;
     },
   };
+}
+
+// Whether annotation a comes before b in the list (by start, end, id: the
+// order of state.annotations).
+function inOrder(a, b) {
+  return (a.start - b.start || a.end - b.end || a.id - b.id) < 0;
+}
+
+// What scrolls when the list does: the sidebar, or in a narrow window the page.
+function scroller() {
+  return sidebar.scrollHeight > sidebar.clientHeight ? sidebar : document.scrollingElement;
 }
 
 const cards = pagedList(list);
