@@ -1,7 +1,7 @@
 // The article page: select text -> save a claim or correction; list, filter,
 // select, edit and delete annotations. Talks to /api with the CSRF header.
 
-import { OffsetMap, rangeToSpan } from './offsets.js';
+import { OffsetMap, rangeToSpan, unitOffsetOf, pointAt } from './offsets.js';
 import { renderHighlights, redrawHighlights, marksFor } from './highlight.js';
 import { apiClient } from './api.js';
 import { draftStore, newClientUuid } from './drafts.js';
@@ -15,6 +15,7 @@ const map = new OffsetMap(TEXT);
 const verdicts = Object.fromEntries(page.verdicts.map((v) => [v.name, v]));
 const correctionTypes = Object.fromEntries(page.correction_types.map((c) => [c.name, c]));
 
+const sidebar = document.querySelector('.sidebar');
 const list = document.getElementById('annotation-list');
 const filter = document.getElementById('author-filter');
 const count = document.getElementById('annotation-count');
@@ -91,7 +92,7 @@ function render() {
   const shown = visible();
   const orphans = shown.filter((a) => a.orphaned);
   drawHighlights(shown);
-  cards.show(shown.filter((a) => !a.orphaned));
+  cards.show(shown.filter((a) => !a.orphaned), state.selectedId);
   orphanSection.hidden = orphans.length === 0;
   orphanCards.show(orphans);
   orphanCount.textContent = `(${orphans.length})`;
@@ -100,7 +101,7 @@ function render() {
   list.toggleAttribute('data-empty', shown.length === orphans.length);
   emptyNote.textContent = !state.annotations.length
     ? 'Nothing here yet. Select text in the article to add the first annotation.'
-    : shown.length ? 'None on the current text: see the orphaned ones below.' : 'No annotations match this filter.';
+    : shown.length ? 'None on the current text: see the orphaned ones above.' : 'No annotations match this filter.';
   if (!shown.some((a) => a.id === state.selectedId)) state.selectedId = null;
   markSelected();
 }
@@ -135,6 +136,7 @@ function drawDraft() {
   const draft = draftSpan();
   const old = drawn.draft;
   if (old && draft && old.start === draft.start && old.end === draft.end) return;
+  const selected = selectionInText();
   if (old) {
     drawn.draft = null;
     redrawHighlights(root, TEXT, drawn.spans, old.start, old.end);
@@ -143,7 +145,28 @@ function drawDraft() {
     drawn.draft = draft;
     redrawHighlights(root, TEXT, [...drawn.spans, draft], draft.start, draft.end);
   }
+  if (selected) selectText(...selected);
   markSelected();
+}
+
+// The browser's selection in the text, as UTF-16 offsets [anchor, focus];
+// null if there is none there.
+function selectionInText() {
+  const selection = window.getSelection();
+  if (!selection.rangeCount || selection.isCollapsed || !selection.getRangeAt(0).intersectsNode(root)) return null;
+  return [unitOffsetOf(root, selection.anchorNode, selection.anchorOffset),
+    unitOffsetOf(root, selection.focusNode, selection.focusOffset)];
+}
+
+// Redrawing a paragraph replaces the text nodes a selection points into, and
+// the browser then selects the whole paragraph: select the same words again
+// (so Shift + arrows go on from where they were).
+function selectText(anchor, focus) {
+  window.getSelection().setBaseAndExtent(...pointAt(root, anchor), ...pointAt(root, focus));
+}
+
+function clearSelectionInText() {
+  if (selectionInText()) window.getSelection().removeAllRanges();
 }
 
 function renderFilter() {
@@ -172,8 +195,12 @@ function el(tag, className, text) {
 // Thousands of cards cost seconds to build and lay out, so a list draws a
 // window of them: a page at first, the next (or the previous) page whenever
 // the window's end (or start) comes near the view, and a new window around a
-// card that is selected outside it.
+// card that is selected outside it. The window never holds much more than
+// MAX_CARDS: cards far behind the scrolling are dropped again, so that a
+// save or a new filter, which draw the window anew, stay as quick as on a
+// fresh page however far the list was scrolled.
 const CARDS_PER_PAGE = 100;
+const MAX_CARDS = 2 * CARDS_PER_PAGE;
 
 function pagedList(listElement) {
   let items = [];
@@ -190,29 +217,54 @@ function pagedList(listElement) {
 
   function cardsOf(from, to) {
     const fragment = document.createDocumentFragment();
-    for (let i = from; i < to; i++) fragment.append(card(items[i]));
+    for (let i = from; i < to; i++) {
+      const item = card(items[i]);
+      if (items[i].id === state.selectedId) item.classList.add('selected');
+      fragment.append(item);
+    }
     return fragment;
   }
 
   // Observing anew reports at once whether each end is still near.
   function watchEnds() {
     near.disconnect();
-    if (lo > 0) near.observe(head); else head.remove();
-    if (hi < items.length) near.observe(tail); else tail.remove();
+    if (lo === 0) head.remove(); else if (!head.isConnected) listElement.prepend(head);
+    if (hi === items.length) tail.remove(); else if (!tail.isConnected) listElement.append(tail);
+    if (lo > 0) near.observe(head);
+    if (hi < items.length) near.observe(tail);
   }
 
+  // items' index of the card that has the focus, or -1: that card is never
+  // dropped, so that Tab goes on from it.
+  function focusedAt() {
+    const item = document.activeElement && document.activeElement.closest('.annotation-card');
+    if (!item || item.parentElement !== listElement) return -1;
+    return lo + [...listElement.children].indexOf(item) - (head.isConnected ? 1 : 0);
+  }
+
+  // The browser keeps the cards in view where they were (scroll anchoring),
+  // when cards are added or dropped above them too.
   function drawAfter() {
     const to = Math.min(items.length, hi + CARDS_PER_PAGE);
     tail.before(cardsOf(hi, to));
     hi = to;
+    const focused = focusedAt();
+    let drop = Math.max(0, hi - lo - MAX_CARDS);
+    if (focused >= lo) drop = Math.min(drop, focused - lo);
+    for (let i = 0; i < drop; i++) (head.isConnected ? head.nextElementSibling : listElement.firstElementChild).remove();
+    lo += drop;
     watchEnds();
   }
 
-  // The browser keeps the cards in view where they were (scroll anchoring).
   function drawBefore() {
     const from = Math.max(0, lo - CARDS_PER_PAGE);
     head.after(cardsOf(from, lo));
     lo = from;
+    const focused = focusedAt();
+    let drop = Math.max(0, hi - lo - MAX_CARDS);
+    if (focused >= lo) drop = Math.min(drop, hi - 1 - focused);
+    for (let i = 0; i < drop; i++) (tail.isConnected ? tail.previousElementSibling : listElement.lastElementChild).remove();
+    hi -= drop;
     watchEnds();
   }
 
@@ -222,13 +274,36 @@ function pagedList(listElement) {
     watchEnds();
   }
 
+  // The first drawn card at or below the top of the view, and its top on screen.
+  function topCard() {
+    const top = Math.max(0, sidebar.getBoundingClientRect().top);
+    for (const item of listElement.children) {
+      if (!item.classList.contains('annotation-card')) continue;
+      const rect = item.getBoundingClientRect();
+      if (rect.bottom > top) return { id: Number(item.dataset.id), top: rect.top };
+    }
+    return null;
+  }
+
   return {
-    /** Show cards for `annotations`: the same window as before (so the
-     * scroll stays), at least a page. */
-    show(annotations) {
+    /** Show cards for `annotations` (in the page's order): a page of them
+     * around the card that was at the top of the view, which stays where
+     * it was on screen (or the one now in its place), and card `keepId`
+     * too if it is not far from there. */
+    show(annotations, keepId = null) {
+      const before = topCard();
+      const old = before && items.find((a) => a.id === before.id);
       items = annotations;
-      const from = Math.min(lo, Math.max(0, items.length - CARDS_PER_PAGE));
-      drawWindow(from, Math.min(items.length, from + Math.max(CARDS_PER_PAGE, hi - lo)));
+      let at = old ? items.findIndex((a) => !inOrder(a, old)) : lo;
+      if (at < 0) at = items.length;
+      let from = Math.max(0, Math.min(at - CARDS_PER_PAGE / 4, items.length - CARDS_PER_PAGE));
+      let to = Math.min(items.length, from + CARDS_PER_PAGE);
+      const kept = keepId === null ? -1 : items.findIndex((a) => a.id === keepId);
+      if (kept >= 0 && kept < from && to - kept <= MAX_CARDS) from = kept;
+      if (kept >= to && kept + 1 - from <= MAX_CARDS) to = kept + 1;
+      drawWindow(from, to);
+      const now = before && at < items.length && listElement.querySelector(`[data-id="${items[at].id}"]`);
+      if (now) scroller().scrollTop += now.getBoundingClientRect().top - before.top;
     },
     /** Make sure annotation `id`'s card is drawn, if it is in the list;
      * true if that took a new window around it. */
@@ -240,6 +315,17 @@ function pagedList(listElement) {
       return true;
     },
   };
+}
+
+// Whether annotation a comes before b in the list (by start, end, id: the
+// order of state.annotations).
+function inOrder(a, b) {
+  return (a.start - b.start || a.end - b.end || a.id - b.id) < 0;
+}
+
+// What scrolls when the list does: the sidebar, or in a narrow window the page.
+function scroller() {
+  return sidebar.scrollHeight > sidebar.clientHeight ? sidebar : document.scrollingElement;
 }
 
 const cards = pagedList(list);
@@ -477,12 +563,12 @@ function select(id, { scrollText = false, scrollList = false } = {}) {
   state.selectedId = id;
   // A card drawn in a new window is far away: the list jumps to it, since
   // the pages drawn around it next would move a smooth scroll's target.
-  const newWindow = id !== null && cards.reveal(id);
+  const newWindow = id !== null && (cards.reveal(id) || orphanCards.reveal(id));
   markSelected();
   if (id === null) return;
   const marks = marksFor(root, id);
   if (scrollText && marks.length) scrollTextTo(marks[0]);
-  const item = list.querySelector(`[data-id="${id}"]`);
+  const item = cardOf(id);
   if (scrollList && item) item.scrollIntoView({ block: 'nearest', behavior: newWindow ? 'instant' : 'smooth' });
 }
 
@@ -497,11 +583,16 @@ function scrollTextTo(node) {
 
 function markSelected() {
   for (const m of root.querySelectorAll('mark.selected')) m.classList.remove('selected');
-  for (const c of list.querySelectorAll('.annotation-card.selected')) c.classList.remove('selected');
+  for (const c of sidebar.querySelectorAll('.annotation-card.selected')) c.classList.remove('selected');
   if (state.selectedId === null) return;
   for (const m of marksFor(root, state.selectedId)) m.classList.add('selected');
-  const item = list.querySelector(`[data-id="${state.selectedId}"]`);
+  const item = cardOf(state.selectedId);
   if (item) item.classList.add('selected');
+}
+
+// The drawn card of annotation `id`, in the list or among the orphans; null if not drawn.
+function cardOf(id) {
+  return list.querySelector(`[data-id="${id}"]`) || orphanList.querySelector(`[data-id="${id}"]`);
 }
 
 // A click on a highlight selects its innermost annotation; clicking again
@@ -521,7 +612,13 @@ function onSelectionEnd(event) {
     const range = selection.getRangeAt(0);
     if (range.intersectsNode(root)) {
       const span = rangeToSpan(root, range, map);
-      if (span) { newSelection(span, event.type !== 'keyup'); return; }
+      if (span) {
+        newSelection(span, event.type !== 'keyup');
+        // The dashed draft shows the words now; a selection left in place
+        // would make the next press on them drag the text instead of selecting.
+        if (event.type !== 'keyup') clearSelectionInText();
+        return;
+      }
     }
   }
   const mark = event.target.closest && event.target.closest('mark.hl');
@@ -645,6 +742,7 @@ function closeEditor() {
   restoredNote.hidden = true;
   drafts.clear();
   if (wasOpen) drawDraft();
+  if (wasOpen) clearSelectionInText(); // the words it was about are not selected any more
   if (wasOpen && state.returnFocus && state.returnFocus.isConnected) state.returnFocus.focus({ preventScroll: true });
 }
 
@@ -949,7 +1047,6 @@ function announce(message) {
 
 // A drag may start in the margin and end anywhere; one that starts in the
 // sidebar (the editor, say) must not reopen the editor and wipe what was typed.
-const sidebar = document.querySelector('.sidebar');
 let pressedOutsideSidebar = false;
 document.addEventListener('mousedown', (e) => { pressedOutsideSidebar = !sidebar.contains(e.target); });
 document.addEventListener('mouseup', (e) => {

@@ -24,8 +24,9 @@ export function renderHighlights(root, text, spans) {
   const starts = paragraphsOf(text);
   const ends = [...starts.slice(1), text.length];
   const blocks = starts.map((start, i) => paragraphBlock(text.slice(start, ends[i])));
+  const breaks = starts.map((start, i) => breakStart(text, start, ends[i]));
   let at = 0;
-  for (const { from, node } of segments(text, spans, 0, text.length, starts)) {
+  for (const { from, node } of segments(text, spans, 0, text.length, [...starts, ...breaks])) {
     while (from >= ends[at]) at++;
     blocks[at].append(node);
   }
@@ -51,7 +52,8 @@ export function redrawHighlights(root, text, spans, from, to) {
     const [begin, end] = [starts[i], i + 1 < starts.length ? starts[i + 1] : text.length];
     const near = spans.filter((s) => s.start < end && s.end > begin);
     const block = root.children[i];
-    block.replaceChildren(...segments(text, near, begin, end).map((s) => s.node));
+    const cuts = [breakStart(text, begin, end)];
+    block.replaceChildren(...segments(text, near, begin, end, cuts).map((s) => s.node));
   }
 }
 
@@ -64,6 +66,14 @@ function paragraphsOf(text) {
     if (after < text.length) starts.push(after);
   }
   return starts;
+}
+
+// Where the run of line breaks that ends text[begin, end) starts (end if none):
+// those breaks are a segment of their own, drawn without an outline (markFor).
+function breakStart(text, begin, end) {
+  let at = end;
+  while (at > begin && text[at - 1] === '\n') at--;
+  return at;
 }
 
 // A paragraph off screen is not laid out (content-visibility: auto in
@@ -136,6 +146,9 @@ function markFor(piece, covering) {
   }
   if (corrections.length) mark.classList.add('hl-correction');
   if (layers.some((s) => s.kind === 'draft')) mark.classList.add('hl-draft');
+  // Only line breaks (between the paragraphs of a span): nothing to outline
+  // on the blank line, but the mark stays so that the span's marks spell it.
+  if (/^\n+$/.test(piece)) mark.classList.add('hl-break');
   return mark;
 }
 

@@ -55,6 +55,22 @@ export function unitOffsetOf(root, node, offset) {
   return probe.toString().length;
 }
 
+/**
+ * The DOM point (node, offset) at UTF-16 offset `units` of root.textContent:
+ * inside the text node holding that unit, or at the end of the last one.
+ */
+export function pointAt(root, units) {
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  let seen = 0;
+  let last = null;
+  while (walker.nextNode()) {
+    last = walker.currentNode;
+    if (units < seen + last.data.length) return [last, units - seen];
+    seen += last.data.length;
+  }
+  return last ? [last, last.data.length] : [root, 0];
+}
+
 const SPACE = /\s/u;
 
 /**

@@ -230,3 +230,30 @@ def test_three_overlapping_claims_all_show(live_server, open_page):
                      return [m.dataset.ids, m.style.getPropertyValue('--hl'), m.style.getPropertyValue('--hl2'),
                              m.style.getPropertyValue('--hl3')]; }""", inner)
     assert colours == [f"{inner} {middle} {outer}", "#f9a825", "#c62828", "#2e7d32"]
+
+
+# The boxes on screen of each outlined mark of annotation `id`.
+_OUTLINED_BOXES_JS = """(id) => [...document.querySelectorAll(`#article-text mark.hl[data-ids~="${id}"]`)]
+    .filter((m) => getComputedStyle(m).outlineStyle !== 'none')
+    .flatMap((m) => [...m.getClientRects()].map((r) => ({ text: m.textContent, width: r.width })))"""
+
+
+def test_a_selected_span_across_paragraphs_outlines_no_blank_line(live_server, open_page):
+    """Regression: the line breaks between its paragraphs drew a small outlined box on the blank line."""
+    demo = live_server.demo_id
+    quote = "Anadolu Agency reports.\n\nMaduro made"
+    crossing = live_server.add_annotation("bob", demo, quote, verdict="true")
+    alice = open_page("alice", demo)
+    alice.card(crossing).locator("blockquote.quote").click()
+    expect(alice.mark_locator(crossing).first).to_have_class(SELECTED)
+    [annotation] = alice.api_annotations()
+    alice.assert_highlighted(annotation)
+    boxes = alice.page.evaluate(_OUTLINED_BOXES_JS, crossing)
+    assert boxes and all(box["width"] > 2 for box in boxes), boxes
+    # The draft of the same words, too.
+    alice.select_text(quote)
+    drafts = alice.page.evaluate("""() => [...document.querySelectorAll('#article-text mark.hl-draft')]
+        .filter((m) => getComputedStyle(m).outlineStyle !== 'none')
+        .flatMap((m) => [...m.getClientRects()].map((r) => r.width))""")
+    assert drafts and all(width > 2 for width in drafts), drafts
+    assert alice.text_content() == live_server.text(demo)

@@ -8,12 +8,14 @@ import pytest
 from playwright.sync_api import expect
 
 from annotator import annotations as annotations_model
-from annotator.articles import create_article, get_article
+from annotator.articles import create_article, edit_text, get_article
 from annotator.db import get_db
 
 SELECTED = re.compile(r"(^|\s)selected(\s|$)")
 #: More than one page of cards (article.js CARDS_PER_PAGE is 100).
 COUNT = 250
+#: The most cards drawn at once (article.js MAX_CARDS).
+MAX_CARDS = 200
 
 # Paragraphs of distinct words, some astral (UTF-16 pairs) and right-to-left,
 # long enough that most paragraphs are far below the first screen.
@@ -60,14 +62,19 @@ def test_every_annotation_is_highlighted_and_listed(live_server, open_page, long
     for row in rows[::50]:
         alice.assert_highlighted(annotations_model.to_json(row))
     expect(alice.page.locator("#annotation-count")).to_have_text(f"{COUNT} claims, 0 corrections")
-    # Scrolling the list to its end draws the next cards, until all are there.
+    # Scrolling the list to its end draws the next cards, until the last one
+    # is there; each card is drawn on the way (not all of them at once).
+    seen = set(alice.card_ids())
     for _ in range(COUNT):
-        if alice.cards.count() == COUNT:
+        if alice.page.locator("#annotation-list .list-more").count() == 1 and len(seen) == COUNT:
             break
         alice.page.evaluate("() => document.querySelector('.sidebar').scrollTo(0, 1e9)")
         alice.page.wait_for_timeout(50)
-    assert sorted(alice.card_ids()) == sorted(row["id"] for row in rows)
-    expect(alice.page.locator("#annotation-list .list-more")).to_have_count(0)
+        seen.update(alice.card_ids())
+    assert sorted(seen) == sorted(row["id"] for row in rows)
+    assert alice.cards.count() <= MAX_CARDS
+    # The end of the list is reached: nothing more to draw after the last card.
+    expect(alice.page.locator("#annotation-list > li").last).to_have_class(re.compile("annotation-card"))
 
 
 def test_highlight_far_down_is_clickable_and_its_card_is_drawn(live_server, open_page, long_article):
@@ -123,3 +130,92 @@ def test_a_draft_that_comes_and_goes_leaves_the_text_as_drawn(live_server, open_
     expect(alice.editor).to_be_hidden()
     alice.expect_draft(None)
     assert alice.page.evaluate(shape) == before
+
+
+def test_an_orphan_is_reachable_without_drawing_the_whole_list(live_server, open_page, long_article):
+    """Regression: orphans were listed after every card, and #annotation-N of one did nothing."""
+    article_id, rows = long_article
+    ends = sorted(rows, key=lambda row: row["end"])[-6:]  # the last three pairs
+    with live_server.app.app_context():
+        db = get_db()
+        article = get_article(db, article_id)
+        user = next(db["users"].rows_where("username = ?", ["alice"]))
+        db.execute("UPDATE users SET role = 'editor' WHERE id = ?", [user["id"]])
+        user = next(db["users"].rows_where("id = ?", [user["id"]]))
+        text = article["text"]
+        edit_text(db, article, text[:min(r["start"] for r in ends)] + "gone." + text[ends[-1]["end"]:], user)
+    alice = open_page("alice", article_id)
+    lost = [a for a in alice.api_annotations() if a["orphaned"]][-1]
+    orphan = alice.page.locator(f'#orphan-list li[data-id="{lost["id"]}"]')
+    expect(orphan.locator("blockquote")).to_have_text(lost["exact"])
+    expect(orphan).to_be_in_viewport()
+    assert alice.cards.count() < COUNT - 1  # the list is not drawn to its end for it
+    alice.page.evaluate("() => document.querySelector('.sidebar').scrollTo(0, 5000)")
+    expect(orphan).not_to_be_in_viewport()
+    alice.page.evaluate(f"() => {{ window.location.hash = '#annotation-{lost['id']}'; }}")
+    expect(orphan).to_have_class(SELECTED)
+    expect(orphan).to_be_in_viewport()
+    expect(alice.page.locator(".sidebar .annotation-card.selected")).to_have_count(1)
+
+
+def in_list_order(rows):
+    return [row["id"] for row in sorted(rows, key=lambda row: (row["start"], row["end"], row["id"]))]
+
+
+def test_the_list_stays_a_window_after_scrolling_saving_and_filtering(live_server, open_page, long_article):
+    """Regression: scrolled to its end, the list kept every card, and then each save or filter redrew them all."""
+    article_id, rows = long_article
+    alice = open_page("alice", article_id)
+    last = in_list_order(rows)[-1]
+    for _ in range(COUNT):
+        if alice.card(last).count():
+            break
+        alice.page.evaluate("() => document.querySelector('.sidebar').scrollTo(0, 1e9)")
+        alice.page.wait_for_timeout(50)
+    expect(alice.card(last)).to_be_attached()
+    assert alice.cards.count() <= MAX_CARDS
+    # A new claim past the last one: saved, drawn, selected, and the list is still a window.
+    text = live_server.text(article_id)
+    word = text.rsplit(" ", 2)[1]
+    alice.select_text(word)
+    alice.fill_claim("true")
+    alice.save()
+    [new] = [a["id"] for a in alice.api_annotations() if a["exact"] == word]
+    expect(alice.card(new)).to_have_class(SELECTED)
+    expect(alice.card(new)).to_be_in_viewport()
+    assert alice.cards.count() <= MAX_CARDS
+    # Showing only alice's: the window is drawn anew, small, and keeps the selected card.
+    alice.page.locator("#author-filter").select_option("mine")
+    expect(alice.page.locator("#annotation-count")).to_have_text(f"{COUNT // 2 + 1} claims, 0 corrections")
+    expect(alice.card(new)).to_have_class(SELECTED)
+    assert alice.cards.count() <= MAX_CARDS
+    # Everyone again: scrolling up still reaches the first card.
+    alice.page.locator("#author-filter").select_option("all")
+    first = in_list_order(rows)[0]
+    for _ in range(COUNT):
+        if alice.card(first).count():
+            break
+        alice.page.evaluate("() => document.querySelector('.sidebar').scrollTo(0, 0)")
+        alice.page.wait_for_timeout(50)
+    expect(alice.card(first)).to_be_attached()
+    assert alice.cards.count() <= MAX_CARDS
+
+
+def test_tab_goes_on_across_the_edge_of_the_drawn_cards(live_server, open_page, long_article):
+    """The next page of cards is drawn before Tab reaches the last drawn one."""
+    article_id, rows = long_article
+    alice = open_page("alice", article_id)
+    order = in_list_order(rows)
+    assert alice.cards.count() == 100 and alice.card(order[100]).count() == 0
+    alice.card(order[97]).focus()
+    focused_card = "() => { const c = document.activeElement.closest('#annotation-list > .annotation-card'); return c ? Number(c.dataset.id) : null; }"
+    reached = order.index(order[97])
+    for _ in range(100):
+        alice.page.keyboard.press("Tab")
+        expect(alice.page.locator(":focus")).to_be_in_viewport()
+        at = order.index(alice.page.evaluate(focused_card))  # fails if the focus left the list
+        assert at in (reached, reached + 1), (at, reached)
+        reached = at
+        if reached == 103:
+            break
+    assert reached == 103

@@ -68,3 +68,63 @@ def test_one_character_and_adjacent_spans_render_and_click(live_server, open_pag
     alice.mark_locator(one).first.click()
     expect(alice.card(one)).to_have_class(re.compile(r"\bselected\b"))
     assert alice.text_content() == text
+
+
+SELECTION_JS = "() => window.getSelection().toString()"
+CROSSING = "Anadolu Agency reports.\n\nMaduro made"
+
+
+def test_a_drag_across_paragraphs_leaves_no_paragraph_selected(live_server, open_page):
+    """Regression: redrawing the draft's paragraphs left the whole first paragraph selected."""
+    alice = open_page("alice", live_server.demo_id)
+    alice.select_text(CROSSING)
+    assert alice.page.evaluate(SELECTION_JS) in ("", CROSSING)
+    alice.page.locator("#editor-cancel").click()
+    expect(alice.editor).to_be_hidden()
+    assert alice.page.evaluate(SELECTION_JS) == ""
+    alice.expect_draft(None)
+
+
+def test_the_drag_after_a_cross_paragraph_one_opens_the_editor(live_server, open_page):
+    """Regression: the next drag over the first paragraph dragged the selected text instead."""
+    alice = open_page("alice", live_server.demo_id)
+    for close in ("Escape", None):
+        alice.select_text(CROSSING)
+        if close:
+            alice.page.keyboard.press(close)
+            expect(alice.editor).to_be_hidden()
+            assert alice.page.evaluate(SELECTION_JS) == ""
+        alice.select_text("Juan Guaido")  # words of the first paragraph
+        assert alice.page.evaluate(SELECTION_JS) in ("", "Juan Guaido")
+        alice.page.keyboard.press("Escape")
+        expect(alice.editor).to_be_hidden()
+    alice.select_text("Anadolu Agency")  # inside what the first drag selected
+    alice.fill_claim("true")
+    alice.save()
+    [saved] = alice.api_annotations()
+    assert saved["exact"] == "Anadolu Agency"
+
+
+def test_shift_arrows_extend_a_selection_across_a_redrawn_paragraph(live_server, open_page):
+    """The keyboard path: the selection stays the selected words, so Shift+Right goes on from there."""
+    alice = open_page("alice", live_server.demo_id)
+    start, end = alice.find("reports")
+    alice.visible_edges(start, end)
+    # A selection made by script (as with caret browsing), then extended with keys.
+    alice.page.evaluate("""([start, end]) => {
+        const root = document.getElementById('article-text');
+        const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+        let seen = 0;
+        while (walker.nextNode()) {
+          const n = walker.currentNode;
+          if (start < seen + n.data.length) { window.getSelection().setBaseAndExtent(n, start - seen, n, end - seen); break; }
+          seen += n.data.length;
+        }
+    }""", [start, end])
+    alice.page.keyboard.press("Shift+ArrowRight")
+    expect(alice.page.locator("#editor-quote")).to_have_text("reports.")
+    for _ in range(len("\n\nMaduro")):
+        alice.page.keyboard.press("Shift+ArrowRight")
+    expect(alice.page.locator("#editor-quote")).to_have_text("reports.\n\nMaduro")
+    assert alice.page.evaluate(SELECTION_JS) == "reports.\n\nMaduro"
+    alice.expect_draft("reports.\n\nMaduro")
