@@ -2,7 +2,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from annotator.anchoring import FUZZY_THRESHOLD, PositionMap, reanchor
+from annotator.anchoring import FUZZY_THRESHOLD, SHORT_QUOTE, PositionMap, reanchor
 from annotator.text import quote_selector
 
 OLD = 'Maduro stressed the U.S. is an "unreliable" country that has “no fiends ", adding it’s only interest.'
@@ -81,6 +81,13 @@ def test_edit_outside_the_span_shifts_it_by_the_length_change(text, data, insert
     # alone cannot tell which is meant; only unambiguous cases are checked.
     assume(new.count(exact) == 1)
     selector = quote_selector(text, start, end)
+    # A short quote is found by its context by design (so that a deleted
+    # "10" does not land on another "10"); when the edit cuts into that
+    # context in a text of repeated characters ("00" -> "0"), the diff cannot
+    # tell whether the span's own characters went, so only edits that leave
+    # a short quote's context whole are checked here.
+    if len(exact) < SHORT_QUOTE:
+        assume(b <= start - len(selector["prefix"]) if before else a >= end + len(selector["suffix"]))
     result = reanchor(new, start, end, exact, selector["prefix"], selector["suffix"], PositionMap(text, new))
     assert new[result.start:result.end] == exact
     assert (result.start, result.end) == (start + delta, end + delta)
