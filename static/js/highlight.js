@@ -10,6 +10,8 @@
 // paragraph instead of a whole long article with thousands of highlights;
 // and the browser lays out only the paragraphs near the view.
 
+import { countBelow } from './offsets.js';
+
 // For each root drawn here: the UTF-16 offset where each of its paragraphs starts.
 const paragraphStarts = new WeakMap();
 
@@ -88,15 +90,6 @@ function paragraphBlock(paragraph) {
   return block;
 }
 
-// How many of the sorted numbers are < limit.
-function countBelow(sorted, limit) {
-  let lo = 0, hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid] < limit) lo = mid + 1; else hi = mid;
-  }
-  return lo;
-}
 
 // The segments of text[begin, end) under `spans` (which may reach past it),
 // also cut at `moreCuts`: [{from, node}], node a text node or a mark.

@@ -31,7 +31,7 @@ export class OffsetMap {
 }
 
 // How many sorted values are < limit.
-function countBelow(sorted, limit) {
+export function countBelow(sorted, limit) {
   let lo = 0, hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
