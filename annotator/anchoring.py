@@ -188,20 +188,23 @@ def reanchor(new_text, start, end, exact, prefix="", suffix="", position_map=Non
     where ``position_map.estimate`` puts the old span, and near a unique
     occurrence of its stored prefix or suffix: a quote whose words changed
     *and* moved further than that, away from its context (a paragraph moved
-    and rewritten), is orphaned. Exact and moved quotes are found anywhere.
+    and rewritten), is orphaned. Exact and moved quotes are found anywhere,
+    except that a short quote far outside that window needs all of its
+    stored prefix or suffix beside it (else a deleted "figure" lands on
+    another "said the figure" far away).
     """
     kept = position_map.unchanged(start, end) if position_map else (start, end)
     if kept:
         return Anchor(EXACT, kept[0], kept[1], 1.0)
     mapped = position_map(start)
-    found = _inside_image(new_text, exact, prefix, suffix, mapped, position_map(end))
-    if found is None:
-        found = _best_occurrence(new_text, exact, prefix, suffix, mapped)
-    if found is not None:
-        return Anchor(MOVED, found, found + len(exact), 1.0)
     reach = max(FUZZY_REACH, FUZZY_REACH_QUOTES * len(prefix + exact + suffix))
     lo = max(0, position_map.estimate(start) - reach)
     hi = min(len(new_text), position_map.estimate(end) + reach)
+    found = _inside_image(new_text, exact, prefix, suffix, mapped, position_map(end))
+    if found is None:
+        found = _best_occurrence(new_text, exact, prefix, suffix, mapped, (lo, hi))
+    if found is not None:
+        return Anchor(MOVED, found, found + len(exact), 1.0)
     found = _fuzzy(new_text, exact, prefix, suffix, lo, hi)
     for near in () if found.start is not None else _context_elsewhere(new_text, exact, prefix, suffix, lo, hi):
         found = _fuzzy(new_text, exact, prefix, suffix, max(0, near - reach), min(len(new_text), near + reach))
@@ -231,13 +234,15 @@ def locate(text, start, end, exact, prefix="", suffix=""):
     return _fuzzy(text, exact, prefix, suffix)
 
 
-def _best_occurrence(text, quote, prefix, suffix, near):
+def _best_occurrence(text, quote, prefix, suffix, near, window=None):
     """Start of the occurrence of ``quote`` with the most context agreeing, then
     nearest ``near``; None if there is none that starts and ends on the same
     kind of boundary as the original (so "5 percent" never lands inside
     "15 percent") and, for a short quote, with ``SHORT_QUOTE_CONTEXT``
     characters of context agreeing (so "Maduro" from a deleted paragraph does
-    not land on any other "Maduro").
+    not land on any other "Maduro"). window: (lo, hi), where a short quote
+    with only part of its context agreeing may land (None: anywhere);
+    outside it, all of its prefix or all of its suffix must agree.
 
     A common word occurs hundreds of times in a long article, so the most
     context there can be is looked for first, and otherwise the checks run
@@ -251,14 +256,25 @@ def _best_occurrence(text, quote, prefix, suffix, near):
         return min(whole, key=lambda at: (abs(at - near), at))
     needed = 0 if len(quote) >= SHORT_QUOTE else min(SHORT_QUOTE_CONTEXT, len(prefix) + len(suffix))
     best = None
+    lo, hi = window if window and needed else (0, len(text))
     for at in _find_all(text, quote):
-        if cut_like_original(at):
+        if (lo <= at < hi or _one_side_whole(text, at, quote, prefix, suffix)) and cut_like_original(at):
             score = _context_score(text, at, at + len(quote), prefix, suffix)
             if score >= needed:
                 rank = (-score, abs(at - near), at)
                 if best is None or rank < best:
                     best = rank
     return None if best is None else best[2]
+
+
+def _one_side_whole(text, at, quote, prefix, suffix):
+    """Whether all of the stored prefix, or all of the stored suffix (at least
+    SHORT_QUOTE_CONTEXT characters), is beside ``quote`` at ``at``: what a
+    short quote far from its old place needs (a paragraph moved whole keeps
+    one side; a lookalike sentence rarely does)."""
+    end = at + len(quote)
+    return ((len(prefix) >= SHORT_QUOTE_CONTEXT and text[at - len(prefix):at] == prefix)
+            or (len(suffix) >= SHORT_QUOTE_CONTEXT and text[end:end + len(suffix)] == suffix))
 
 
 def _inside_image(text, quote, prefix, suffix, lo, hi):

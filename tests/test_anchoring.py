@@ -203,3 +203,14 @@ def test_every_paragraph_changed_is_still_diffed_paragraph_by_paragraph():
     quote = "percent"  # no "a" in it: its characters were kept where they were
     result = anchor(old, new, quote, occurrence=400)
     assert result.outcome == "exact" and result.start == [m for m in range(len(new)) if new.startswith(quote, m)][400]
+
+
+def test_a_short_quote_from_a_deleted_block_does_not_land_on_a_lookalike_far_away():
+    """Regression (fresh tester): "figure" from a deleted paragraph was
+    'moved' 3,000 characters up, onto another "said the figure", because
+    8 characters of context agreed."""
+    filler = "\n\n".join(f"Paragraph {n} talks about the weather in Oslo and Bergen today." for n in range(60))
+    old = f"The minister said the figure fell.\n\n{filler}\n\nCritics said the figure rose sharply.\n\nThe end."
+    new = old.replace("\n\nCritics said the figure rose sharply.", "")
+    result = anchor(old, new, "figure", occurrence=1)
+    assert result.outcome == "orphaned"

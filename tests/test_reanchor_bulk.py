@@ -23,7 +23,9 @@ ADMIN = {"id": None, "role": "admin"}
 
 
 def reference_reanchor(new_text, start, end, exact, prefix, suffix, position_map):
-    """anchoring.reanchor as first written: linear scans, sliced context."""
+    """anchoring.reanchor as first written (linear scans, sliced context),
+    plus the later rule that a short quote far from its old place needs all
+    of its stored prefix or suffix beside it."""
     for a, b, length in position_map.kept:
         if a <= start and end <= a + length:
             return Anchor(EXACT, b + start - a, b + end - a, 1.0)
@@ -33,9 +35,16 @@ def reference_reanchor(new_text, start, end, exact, prefix, suffix, position_map
             break
         mapped = b + min(start - a, length)
     needed = 0 if len(exact) >= anchoring.SHORT_QUOTE else min(anchoring.SHORT_QUOTE_CONTEXT, len(prefix) + len(suffix))
+    reach = max(anchoring.FUZZY_REACH, anchoring.FUZZY_REACH_QUOTES * len(prefix + exact + suffix))
+    near = range(position_map.estimate(start) - reach, position_map.estimate(end) + reach)
+    side = anchoring.SHORT_QUOTE_CONTEXT
     best = None
     for m in re.finditer(f"(?={re.escape(exact)})", new_text):
         at = m.start()
+        whole_side = ((len(prefix) >= side and new_text[max(0, at - len(prefix)):at] == prefix)
+                      or (len(suffix) >= side and new_text[at + len(exact):at + len(exact) + len(suffix)] == suffix))
+        if needed and at not in near and not whole_side:
+            continue
         before = new_text[at - 1] if at > 0 else ""
         after = new_text[at + len(exact)] if at + len(exact) < len(new_text) else ""
         joins = anchoring._joins
