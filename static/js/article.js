@@ -92,10 +92,13 @@ function render() {
   const shown = visible();
   const orphans = shown.filter((a) => a.orphaned);
   drawHighlights(shown);
-  cards.show(shown.filter((a) => !a.orphaned), state.selectedId);
+  // The orphans are listed above the cards: drawn first, so that the cards,
+  // drawn next, are put back where they were on screen after the orphans'
+  // height has changed, not before.
   orphanSection.hidden = orphans.length === 0;
   orphanCards.show(orphans);
   orphanCount.textContent = `(${orphans.length})`;
+  cards.show(shown.filter((a) => !a.orphaned), state.selectedId);
   const claims = shown.filter((a) => a.kind === 'claim').length;
   count.textContent = `${claims} claim${claims === 1 ? '' : 's'}, ${shown.length - claims} correction${shown.length - claims === 1 ? '' : 's'}`;
   list.toggleAttribute('data-empty', shown.length === orphans.length);

@@ -219,3 +219,31 @@ def test_tab_goes_on_across_the_edge_of_the_drawn_cards(live_server, open_page, 
         if reached == 103:
             break
     assert reached == 103
+
+
+def test_a_save_below_many_orphans_keeps_the_new_card_in_view(live_server, open_page, long_article):
+    """Regression: with over a page of orphans listed above the cards, a save
+    redrew the orphans after the cards had been put back in place, so the
+    list jumped to unrelated cards and the new one was out of view."""
+    article_id, rows = long_article
+    with live_server.app.app_context():
+        db = get_db()
+        article = get_article(db, article_id)
+        db.execute("UPDATE users SET role = 'editor' WHERE username = 'alice'")
+        user = next(db["users"].rows_where("username = ?", ["alice"]))
+        text = article["text"]
+        cut = text.index("\n\n", len(text) // 3)
+        edit_text(db, article, text[cut + 2:], user)
+    alice = open_page("alice", article_id)
+    listed = alice.api_annotations()
+    assert sum(a["orphaned"] for a in listed) > 100  # more than one page of orphans
+    last = max((a for a in listed if not a["orphaned"]), key=lambda a: (a["start"], a["end"], a["id"]))
+    alice.page.evaluate(f"() => {{ window.location.hash = '#annotation-{last['id']}'; }}")
+    expect(alice.card(last["id"])).to_be_in_viewport()
+    word = live_server.text(article_id).rsplit(" ", 2)[1]
+    alice.select_text(word)
+    alice.fill_claim("true")
+    alice.save()
+    [new] = [a["id"] for a in alice.api_annotations() if a["exact"] == word]
+    expect(alice.card(new)).to_have_class(SELECTED)
+    expect(alice.card(new)).to_be_in_viewport()
