@@ -572,7 +572,18 @@ function select(id, { scrollText = false, scrollList = false } = {}) {
   const marks = marksFor(root, id);
   if (scrollText && marks.length) scrollTextTo(marks[0]);
   const item = cardOf(id);
-  if (scrollList && item) item.scrollIntoView({ block: 'nearest', behavior: newWindow ? 'instant' : 'smooth' });
+  if (scrollList && item) scrollListTo(item, newWindow);
+}
+
+// A far card jumps to the top of the sidebar (only the sidebar scrolls: the
+// text stays on its words), so that the cards and orphans above it, drawn as
+// they come near, add to what is above the view, not push the card away.
+function scrollListTo(item, far) {
+  const { top, bottom } = item.getBoundingClientRect();
+  const near = !far && bottom > -window.innerHeight && top < 2 * window.innerHeight;
+  const box = scroller();
+  if (near || box !== sidebar) item.scrollIntoView({ block: 'nearest', behavior: near ? 'smooth' : 'instant' });
+  else sidebar.scrollTop += top - sidebar.getBoundingClientRect().top;
 }
 
 // Paragraphs far from the view have estimated heights until they are laid

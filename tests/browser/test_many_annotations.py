@@ -247,3 +247,26 @@ def test_a_save_below_many_orphans_keeps_the_new_card_in_view(live_server, open_
     [new] = [a["id"] for a in alice.api_annotations() if a["exact"] == word]
     expect(alice.card(new)).to_have_class(SELECTED)
     expect(alice.card(new)).to_be_in_viewport()
+
+
+def test_a_link_to_the_first_card_below_many_orphans_shows_it(live_server, open_page, long_article):
+    """Regression (fresh tester): #annotation-N of the first card, on a fresh
+    load, selected it but left it far below the view, under the orphans."""
+    article_id, rows = long_article
+    with live_server.app.app_context():
+        db = get_db()
+        article = get_article(db, article_id)
+        db.execute("UPDATE users SET role = 'editor' WHERE username = 'alice'")
+        user = next(db["users"].rows_where("username = ?", ["alice"]))
+        text = article["text"]
+        cut = text.index("\n\n", len(text) // 3)
+        edit_text(db, article, text[cut + 2:], user)
+    alice = open_page("alice", article_id)
+    listed = alice.api_annotations()
+    assert sum(a["orphaned"] for a in listed) > 100  # more than one page of orphans
+    first = min((a for a in listed if not a["orphaned"]), key=lambda a: (a["start"], a["end"], a["id"]))
+    alice.page.goto(f"{live_server.url}/articles/{article_id}#annotation-{first['id']}")
+    alice.page.reload()
+    alice.wait_ready()
+    expect(alice.card(first["id"])).to_have_class(SELECTED)
+    expect(alice.card(first["id"])).to_be_in_viewport()
