@@ -221,11 +221,11 @@ def test_tab_goes_on_across_the_edge_of_the_drawn_cards(live_server, open_page, 
     assert reached == 103
 
 
-def test_a_save_below_many_orphans_keeps_the_new_card_in_view(live_server, open_page, long_article):
-    """Regression: with over a page of orphans listed above the cards, a save
-    redrew the orphans after the cards had been put back in place, so the
-    list jumped to unrelated cards and the new one was out of view."""
-    article_id, rows = long_article
+@pytest.fixture
+def many_orphans(live_server, long_article):
+    """(article id, [annotations in API shape]) after an edit that cut the
+    first third of the long article: more than a page of orphans."""
+    article_id, _ = long_article
     with live_server.app.app_context():
         db = get_db()
         article = get_article(db, article_id)
@@ -234,9 +234,17 @@ def test_a_save_below_many_orphans_keeps_the_new_card_in_view(live_server, open_
         text = article["text"]
         cut = text.index("\n\n", len(text) // 3)
         edit_text(db, article, text[cut + 2:], user)
+        listed = [annotations_model.to_json(row) for row in annotations_model.list_annotations(db, article_id)]
+    assert sum(a["orphaned"] for a in listed) > 100
+    return article_id, listed
+
+
+def test_a_save_below_many_orphans_keeps_the_new_card_in_view(live_server, open_page, many_orphans):
+    """Regression: with over a page of orphans listed above the cards, a save
+    redrew the orphans after the cards had been put back in place, so the
+    list jumped to unrelated cards and the new one was out of view."""
+    article_id, listed = many_orphans
     alice = open_page("alice", article_id)
-    listed = alice.api_annotations()
-    assert sum(a["orphaned"] for a in listed) > 100  # more than one page of orphans
     last = max((a for a in listed if not a["orphaned"]), key=lambda a: (a["start"], a["end"], a["id"]))
     alice.page.evaluate(f"() => {{ window.location.hash = '#annotation-{last['id']}'; }}")
     expect(alice.card(last["id"])).to_be_in_viewport()
@@ -249,21 +257,11 @@ def test_a_save_below_many_orphans_keeps_the_new_card_in_view(live_server, open_
     expect(alice.card(new)).to_be_in_viewport()
 
 
-def test_a_link_to_the_first_card_below_many_orphans_shows_it(live_server, open_page, long_article):
+def test_a_link_to_the_first_card_below_many_orphans_shows_it(live_server, open_page, many_orphans):
     """Regression (fresh tester): #annotation-N of the first card, on a fresh
     load, selected it but left it far below the view, under the orphans."""
-    article_id, rows = long_article
-    with live_server.app.app_context():
-        db = get_db()
-        article = get_article(db, article_id)
-        db.execute("UPDATE users SET role = 'editor' WHERE username = 'alice'")
-        user = next(db["users"].rows_where("username = ?", ["alice"]))
-        text = article["text"]
-        cut = text.index("\n\n", len(text) // 3)
-        edit_text(db, article, text[cut + 2:], user)
+    article_id, listed = many_orphans
     alice = open_page("alice", article_id)
-    listed = alice.api_annotations()
-    assert sum(a["orphaned"] for a in listed) > 100  # more than one page of orphans
     first = min((a for a in listed if not a["orphaned"]), key=lambda a: (a["start"], a["end"], a["id"]))
     alice.page.goto(f"{live_server.url}/articles/{article_id}#annotation-{first['id']}")
     alice.page.reload()
