@@ -104,11 +104,7 @@ def test_card_far_down_brings_its_highlight_into_view(live_server, open_page, lo
     expect(alice.card(last["id"])).to_have_class(SELECTED)
     expect(alice.mark_locator(last["id"]).first).to_be_in_viewport()
     # The list drew a window around that card: scrolling up draws the earlier pages.
-    for _ in range(COUNT):
-        if alice.card(rows[0]["id"]).count():
-            break
-        alice.page.evaluate("() => document.querySelector('.sidebar').scrollTo(0, 0)")
-        alice.page.wait_for_timeout(50)
+    scroll_list_until_drawn(alice, rows[0]["id"], to_end=False)
     alice.card(rows[0]["id"]).locator("blockquote.quote").click()
     expect(alice.mark_locator(rows[0]["id"]).first).to_be_in_viewport()
 
@@ -158,6 +154,16 @@ def test_an_orphan_is_reachable_without_drawing_the_whole_list(live_server, open
     expect(alice.page.locator(".sidebar .annotation-card.selected")).to_have_count(1)
 
 
+def scroll_list_until_drawn(alice, annotation_id, to_end):
+    """Scroll the card list to its end (or its start) until the card of
+    ``annotation_id`` is drawn, a page of cards at a time."""
+    for _ in range(COUNT):
+        if alice.card(annotation_id).count():
+            return
+        alice.page.evaluate(f"() => document.querySelector('.sidebar').scrollTo(0, {'1e9' if to_end else 0})")
+        alice.page.wait_for_timeout(50)
+
+
 def in_list_order(rows):
     return [row["id"] for row in sorted(rows, key=lambda row: (row["start"], row["end"], row["id"]))]
 
@@ -167,11 +173,7 @@ def test_the_list_stays_a_window_after_scrolling_saving_and_filtering(live_serve
     article_id, rows = long_article
     alice = open_page("alice", article_id)
     last = in_list_order(rows)[-1]
-    for _ in range(COUNT):
-        if alice.card(last).count():
-            break
-        alice.page.evaluate("() => document.querySelector('.sidebar').scrollTo(0, 1e9)")
-        alice.page.wait_for_timeout(50)
+    scroll_list_until_drawn(alice, last, to_end=True)
     expect(alice.card(last)).to_be_attached()
     assert alice.cards.count() <= MAX_CARDS
     # A new claim past the last one: saved, drawn, selected, and the list is still a window.
@@ -192,11 +194,7 @@ def test_the_list_stays_a_window_after_scrolling_saving_and_filtering(live_serve
     # Everyone again: scrolling up still reaches the first card.
     alice.page.locator("#author-filter").select_option("all")
     first = in_list_order(rows)[0]
-    for _ in range(COUNT):
-        if alice.card(first).count():
-            break
-        alice.page.evaluate("() => document.querySelector('.sidebar').scrollTo(0, 0)")
-        alice.page.wait_for_timeout(50)
+    scroll_list_until_drawn(alice, first, to_end=False)
     expect(alice.card(first)).to_be_attached()
     assert alice.cards.count() <= MAX_CARDS
 
